@@ -1,0 +1,1 @@
+pub const CRATE: &str = "factorgate-adapter";

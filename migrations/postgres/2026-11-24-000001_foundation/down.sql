@@ -1,0 +1,14 @@
+DROP FUNCTION IF EXISTS journal_entry_must_balance CASCADE;
+DROP FUNCTION IF EXISTS journal_line_entry_still_open CASCADE;
+DROP FUNCTION IF EXISTS ledger_insert_only CASCADE;
+DROP TABLE idempotency_keys;
+DROP TABLE api_keys;
+DROP TABLE journal_lines;
+DROP TABLE journal_entries;
+DROP TABLE journals;
+DROP TABLE allocations;
+DROP TABLE payments;
+DROP TABLE invoices;
+DROP TABLE buyer_legal_ids;
+DROP TABLE buyers;
+DROP TABLE sellers;

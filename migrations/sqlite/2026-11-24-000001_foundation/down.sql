@@ -1,0 +1,11 @@
+DROP TABLE idempotency_keys;
+DROP TABLE api_keys;
+DROP TABLE journal_lines;
+DROP TABLE journal_entries;
+DROP TABLE journals;
+DROP TABLE allocations;
+DROP TABLE payments;
+DROP TABLE invoices;
+DROP TABLE buyer_legal_ids;
+DROP TABLE buyers;
+DROP TABLE sellers;

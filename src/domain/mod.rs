@@ -1,0 +1,9 @@
+//! Pure business rules: no I/O, no database. Each module takes facts and
+//! returns decisions, so every rule is tested on its own.
+
+pub mod aging;
+pub mod ids;
+pub mod invoice;
+pub mod party;
+pub mod payment;
+pub mod terms;

@@ -1,0 +1,45 @@
+//! The `factorgate` binary: parse the command line, set up logging, run.
+
+mod bench;
+mod cli;
+
+use clap::Parser;
+use cli::{App, Cli, CliError, CliResult, LogFormat};
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("FACTORGATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => builder.init(),
+    }
+}
+
+/// Runs the HTTP API until stopped.
+fn serve(app: App) -> CliResult {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::from)?;
+    let _guard = runtime.enter();
+    actix_web::rt::System::new()
+        .block_on(factorgate::api::serve(app.store, app.ctx, app.settings))
+        .map_err(|e| CliError {
+            code: "server_error",
+            message: e.to_string(),
+            exit: 1,
+        })
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    if let Err(e) = cli::run(cli) {
+        eprintln!("error[{}]: {}", e.code, e.message);
+        std::process::exit(e.exit);
+    }
+}

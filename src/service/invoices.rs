@@ -1,0 +1,547 @@
+//! Recording invoices and credit notes with their sales entries.
+//!
+//! One path for one invoice and for a batch: a batch is validated whole,
+//! then written with multi-row inserts in one transaction, so it is recorded
+//! entirely or not at all.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::ledger::{insert_prepared, prepare, stored_currency, PreparedEntry};
+use super::parties::{find_buyer_id_by_legal_id, find_seller};
+use super::{new_id, now, page_size, Context, Page, ServiceError};
+use crate::domain::invoice::{
+    BuyerRef, InvoiceError, InvoiceInput, InvoiceKind, InvoiceState, ValidInvoice,
+};
+use crate::error::ErrorCode;
+use crate::ledger::{post_credit_note, post_invoice, InvoiceFacts, SaleKind};
+use crate::money::Money;
+use crate::on_backend;
+use crate::store::rows::{AllocationRow, InvoiceRow};
+use crate::store::schema::{allocations, buyers, invoices};
+use crate::store::{write_tx, DbConnection};
+
+impl From<InvoiceError> for ServiceError {
+    fn from(e: InvoiceError) -> Self {
+        let InvoiceError::Invalid { field, .. } = &e;
+        ServiceError::Invalid {
+            code: e.code(),
+            field: Some(field.clone()),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// An invoice or credit note as the API and CLI show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invoice {
+    pub id: String,
+    pub seller_id: String,
+    pub buyer_id: String,
+    pub number: String,
+    pub kind: InvoiceKind,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: String,
+    pub net: Money,
+    pub tax: Money,
+    pub gross: Money,
+    /// What remains to be paid (for a credit note: the credit not yet used).
+    pub open: Money,
+    pub payment_terms: Option<String>,
+    /// Term beyond the French LME cap (L441-10 Code de commerce).
+    pub lme_exceeded: bool,
+    pub state: InvoiceState,
+    pub credited_invoice_id: Option<String>,
+    pub buyer_reference: Option<String>,
+    pub order_reference: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn to_invoice(row: InvoiceRow) -> Result<Invoice, ServiceError> {
+    let c = stored_currency(&row.currency)?;
+    Ok(Invoice {
+        kind: InvoiceKind::parse(&row.kind).unwrap_or_default(),
+        state: InvoiceState::parse(&row.state).unwrap_or(InvoiceState::Open),
+        net: Money::new(row.net_minor, c),
+        tax: Money::new(row.tax_minor, c),
+        gross: Money::new(row.gross_minor, c),
+        open: Money::new(row.open_minor, c),
+        lme_exceeded: row.lme_exceeded != 0,
+        id: row.id,
+        seller_id: row.seller_id,
+        buyer_id: row.buyer_id,
+        number: row.number,
+        issue_date: row.issue_date,
+        due_date: row.due_date,
+        currency: row.currency,
+        payment_terms: row.payment_terms,
+        credited_invoice_id: row.credited_invoice_id,
+        buyer_reference: row.buyer_reference,
+        order_reference: row.order_reference,
+        created_at: row.created_at,
+    })
+}
+
+/// What happened to each invoice of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    Created,
+    /// The same invoice was recorded before: nothing changed.
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub status: RecordStatus,
+    pub invoice: Invoice,
+}
+
+pub fn record_invoice(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    input: &InvoiceInput,
+) -> Result<Recorded, ServiceError> {
+    let mut out = record_invoices(conn, ctx, std::slice::from_ref(input)).map_err(strip_index)?;
+    out.pop()
+        .ok_or_else(|| ServiceError::conflict("internal", "batch of one returned nothing"))
+}
+
+fn strip_index(e: ServiceError) -> ServiceError {
+    match e {
+        ServiceError::Invalid {
+            code,
+            field,
+            message,
+        } => ServiceError::Invalid {
+            code,
+            field: field.map(|f| f.strip_prefix("[0].").map(str::to_string).unwrap_or(f)),
+            message: message
+                .strip_prefix("[0]: ")
+                .map(str::to_string)
+                .unwrap_or(message),
+        },
+        ServiceError::Conflict { code, message } => ServiceError::Conflict {
+            code,
+            message: message
+                .strip_prefix("[0]: ")
+                .map(str::to_string)
+                .unwrap_or(message),
+        },
+        other => other,
+    }
+}
+
+/// Records a batch in one transaction: all of it, or (on any error, which
+/// names the item as `[i].field`) none of it.
+pub fn record_invoices(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    inputs: &[InvoiceInput],
+) -> Result<Vec<Recorded>, ServiceError> {
+    let mut valid = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        valid.push(
+            input
+                .validate()
+                .map_err(|e| ServiceError::from(e).at(&format!("[{i}]")))?,
+        );
+    }
+    let first = write_tx(conn, |conn| record_valid(conn, ctx, &valid));
+    match first {
+        // A concurrent writer recorded the same number between our read and
+        // our insert (PostgreSQL): read again, now as a replay or conflict.
+        Err(e) if e.is_unique_violation() => write_tx(conn, |conn| record_valid(conn, ctx, &valid)),
+        other => other,
+    }
+}
+
+struct Resolved {
+    seller_id: String,
+    buyer_id: String,
+}
+
+fn resolve_parties(
+    conn: &mut DbConnection,
+    valid: &[ValidInvoice],
+) -> Result<Vec<Resolved>, ServiceError> {
+    let mut sellers: HashMap<String, String> = HashMap::new();
+    let mut buyers_by_ref: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(valid.len());
+    for (i, v) in valid.iter().enumerate() {
+        let seller_id = match sellers.get(&v.seller) {
+            Some(id) => id.clone(),
+            None => {
+                let s = find_seller(conn, &v.seller)?.ok_or_else(|| {
+                    ServiceError::not_found("seller_not_found", "seller", &v.seller)
+                        .at(&format!("[{i}].seller"))
+                })?;
+                sellers.insert(v.seller.clone(), s.id.clone());
+                s.id
+            }
+        };
+        let key = match &v.buyer {
+            BuyerRef::Id(id) => format!("id:{id}"),
+            BuyerRef::LegalId(l) => format!("{}:{}", l.scheme.as_str(), l.value),
+        };
+        let buyer_id = match buyers_by_ref.get(&key) {
+            Some(id) => id.clone(),
+            None => {
+                let found = match &v.buyer {
+                    BuyerRef::Id(id) => buyers::table
+                        .find(id)
+                        .select(buyers::id)
+                        .first::<String>(conn)
+                        .optional()?,
+                    BuyerRef::LegalId(l) => find_buyer_id_by_legal_id(conn, l)?,
+                };
+                let id = found.ok_or_else(|| {
+                    let (field, shown) = match &v.buyer {
+                        BuyerRef::Id(id) => ("buyer_id", id.clone()),
+                        BuyerRef::LegalId(l) => (
+                            "buyer_legal_id",
+                            format!("{} {}", l.scheme.as_str(), l.value),
+                        ),
+                    };
+                    ServiceError::not_found("buyer_not_found", "buyer", shown)
+                        .at(&format!("[{i}].{field}"))
+                })?;
+                buyers_by_ref.insert(key, id.clone());
+                id
+            }
+        };
+        out.push(Resolved {
+            seller_id,
+            buyer_id,
+        });
+    }
+    Ok(out)
+}
+
+fn existing_by_number(
+    conn: &mut DbConnection,
+    resolved: &[Resolved],
+    valid: &[ValidInvoice],
+) -> Result<HashMap<(String, String), InvoiceRow>, ServiceError> {
+    let mut by_seller: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (r, v) in resolved.iter().zip(valid) {
+        by_seller
+            .entry(r.seller_id.as_str())
+            .or_default()
+            .push(v.number.as_str());
+    }
+    let mut found = HashMap::new();
+    for (seller, numbers) in by_seller {
+        for chunk in numbers.chunks(900) {
+            let rows: Vec<InvoiceRow> = invoices::table
+                .filter(
+                    invoices::seller_id
+                        .eq(seller)
+                        .and(invoices::number.eq_any(chunk)),
+                )
+                .select(InvoiceRow::as_select())
+                .load(conn)?;
+            for row in rows {
+                found.insert((row.seller_id.clone(), row.number.clone()), row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn record_valid(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    valid: &[ValidInvoice],
+) -> Result<Vec<Recorded>, ServiceError> {
+    let resolved = resolve_parties(conn, valid)?;
+    let mut existing = existing_by_number(conn, &resolved, valid)?;
+    let created_at = now();
+    let mut results: Vec<(RecordStatus, InvoiceRow)> = Vec::with_capacity(valid.len());
+    let mut new_rows: Vec<InvoiceRow> = Vec::new();
+    let mut entries: Vec<PreparedEntry> = Vec::new();
+    let mut credit_links: Vec<(usize, String)> = Vec::new();
+    for (i, (v, r)) in valid.iter().zip(&resolved).enumerate() {
+        let hash = v.content_hash(&r.seller_id, &r.buyer_id);
+        let key = (r.seller_id.clone(), v.number.clone());
+        if let Some(row) = existing.get(&key) {
+            if row.content_hash == hash {
+                results.push((RecordStatus::Unchanged, row.clone()));
+                continue;
+            }
+            return Err(ServiceError::conflict(
+                "invoice_number_conflict",
+                format!("[{i}].number: invoice {} of this seller was already recorded with different content", v.number),
+            ));
+        }
+        let row = InvoiceRow {
+            id: new_id(),
+            seller_id: r.seller_id.clone(),
+            buyer_id: r.buyer_id.clone(),
+            number: v.number.clone(),
+            kind: v.kind.as_str().to_string(),
+            issue_date: v.issue_date,
+            due_date: v.due_date,
+            currency: v.currency.code().to_string(),
+            net_minor: v.net,
+            tax_minor: v.tax,
+            gross_minor: v.gross,
+            open_minor: v.gross,
+            payment_terms: v.payment_terms.clone(),
+            lme_exceeded: i32::from(v.lme_exceeded),
+            state: if v.gross == 0 {
+                InvoiceState::Paid
+            } else {
+                InvoiceState::Open
+            }
+            .as_str()
+            .to_string(),
+            credited_invoice_id: None,
+            buyer_reference: v.buyer_reference.clone(),
+            order_reference: v.order_reference.clone(),
+            content_hash: hash,
+            created_at,
+        };
+        if v.gross != 0 {
+            let facts = InvoiceFacts {
+                invoice_id: row.id.clone(),
+                number: row.number.clone(),
+                buyer_id: row.buyer_id.clone(),
+                issue_date: v.issue_date,
+                net: v.net,
+                tax: v.tax,
+                gross: v.gross,
+                currency: v.currency,
+                kind: SaleKind::Goods,
+            };
+            let draft = match v.kind {
+                InvoiceKind::Invoice => post_invoice(&facts, ctx.chart.roles()),
+                InvoiceKind::CreditNote => post_credit_note(&facts, ctx.chart.roles()),
+            }
+            .map_err(|e| ServiceError::Ledger(e).at(&format!("[{i}]")))?;
+            entries.push(prepare(ctx, &draft, None).map_err(|e| e.at(&format!("[{i}]")))?);
+        }
+        if let Some(target) = &v.credited_invoice {
+            credit_links.push((results.len(), target.clone()));
+        }
+        existing.insert(key, row.clone());
+        new_rows.push(row.clone());
+        results.push((RecordStatus::Created, row));
+    }
+    for chunk in new_rows.chunks(1000) {
+        on_backend!(conn, |c| diesel::insert_into(invoices::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    insert_prepared(conn, &entries)?;
+    for (pos, target) in credit_links {
+        let credit_note = results[pos].1.clone();
+        let updated = apply_credit_note(conn, &credit_note, &target)
+            .map_err(|e| e.at(&format!("[{pos}].credited_invoice")))?;
+        results[pos].1 = updated;
+    }
+    results
+        .into_iter()
+        .map(|(status, row)| {
+            Ok(Recorded {
+                status,
+                invoice: to_invoice(row)?,
+            })
+        })
+        .collect()
+}
+
+/// A credit note that names an invoice reduces it, up to its open amount;
+/// any excess stays as a credit on the buyer's account.
+fn apply_credit_note(
+    conn: &mut DbConnection,
+    credit_note: &InvoiceRow,
+    target_number: &str,
+) -> Result<InvoiceRow, ServiceError> {
+    let target: InvoiceRow = invoices::table
+        .filter(
+            invoices::seller_id
+                .eq(&credit_note.seller_id)
+                .and(invoices::number.eq(target_number))
+                .and(invoices::kind.eq(InvoiceKind::Invoice.as_str())),
+        )
+        .select(InvoiceRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            ServiceError::not_found("credited_invoice_not_found", "invoice", target_number)
+        })?;
+    if target.buyer_id != credit_note.buyer_id || target.currency != credit_note.currency {
+        return Err(ServiceError::invalid(
+            "credited_invoice_mismatch",
+            "",
+            format!("invoice {target_number} belongs to another buyer or currency"),
+        ));
+    }
+    let amount = credit_note.open_minor.min(target.open_minor);
+    if amount > 0 {
+        allocate(
+            conn,
+            &target,
+            "credit_note",
+            &credit_note.id,
+            amount,
+            credit_note.issue_date,
+        )?;
+    }
+    let open = credit_note.open_minor - amount;
+    let state = InvoiceState::Open.after_settlement(credit_note.gross_minor, open);
+    diesel::update(invoices::table.find(&credit_note.id))
+        .set((
+            invoices::credited_invoice_id.eq(&target.id),
+            invoices::open_minor.eq(open),
+            invoices::state.eq(state.as_str()),
+        ))
+        .execute(conn)?;
+    Ok(InvoiceRow {
+        credited_invoice_id: Some(target.id),
+        open_minor: open,
+        state: state.as_str().to_string(),
+        ..credit_note.clone()
+    })
+}
+
+/// Settles `amount` of an invoice: an allocation row, and the invoice's open
+/// amount and state.
+pub fn allocate(
+    conn: &mut DbConnection,
+    invoice: &InvoiceRow,
+    source_kind: &str,
+    source_id: &str,
+    amount: i64,
+    on: NaiveDate,
+) -> Result<(), ServiceError> {
+    diesel::insert_into(allocations::table)
+        .values(AllocationRow {
+            id: new_id(),
+            invoice_id: invoice.id.clone(),
+            source_kind: source_kind.to_string(),
+            source_id: source_id.to_string(),
+            amount_minor: amount,
+            allocated_on: on,
+            created_at: now(),
+        })
+        .execute(conn)?;
+    let current = InvoiceState::parse(&invoice.state).unwrap_or(InvoiceState::Open);
+    // Relative update: two settlements of one invoice never lose each other.
+    let changed = diesel::update(
+        invoices::table
+            .find(&invoice.id)
+            .filter(invoices::open_minor.ge(amount)),
+    )
+    .set(invoices::open_minor.eq(invoices::open_minor - amount))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(ServiceError::conflict(
+            "allocation_exceeds_open_amount",
+            format!("invoice {} has less than {amount} open", invoice.number),
+        ));
+    }
+    let open: i64 = invoices::table
+        .find(&invoice.id)
+        .select(invoices::open_minor)
+        .first(conn)?;
+    let state = current.after_settlement(invoice.gross_minor, open);
+    diesel::update(invoices::table.find(&invoice.id))
+        .set(invoices::state.eq(state.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get_invoice(conn: &mut DbConnection, id: &str) -> Result<Invoice, ServiceError> {
+    let row = invoices::table
+        .find(id)
+        .select(InvoiceRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ServiceError::not_found("invoice_not_found", "invoice", id))?;
+    to_invoice(row)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceFilter {
+    pub seller_id: Option<String>,
+    pub buyer_id: Option<String>,
+    pub kind: Option<InvoiceKind>,
+    pub state: Option<InvoiceState>,
+    pub currency: Option<String>,
+    pub number: Option<String>,
+    pub due_before: Option<NaiveDate>,
+    pub due_after: Option<NaiveDate>,
+    pub issued_from: Option<NaiveDate>,
+    pub issued_to: Option<NaiveDate>,
+    pub lme_exceeded: Option<bool>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub fn list_invoices(
+    conn: &mut DbConnection,
+    f: &InvoiceFilter,
+) -> Result<Page<Invoice>, ServiceError> {
+    let limit = page_size(f.limit)?;
+    let mut q = invoices::table.into_boxed();
+    if let Some(v) = &f.seller_id {
+        q = q.filter(invoices::seller_id.eq(v));
+    }
+    if let Some(v) = &f.buyer_id {
+        q = q.filter(invoices::buyer_id.eq(v));
+    }
+    if let Some(v) = f.kind {
+        q = q.filter(invoices::kind.eq(v.as_str()));
+    }
+    if let Some(v) = f.state {
+        q = q.filter(invoices::state.eq(v.as_str()));
+    }
+    if let Some(v) = &f.currency {
+        q = q.filter(invoices::currency.eq(v));
+    }
+    if let Some(v) = &f.number {
+        q = q.filter(invoices::number.eq(v));
+    }
+    if let Some(v) = f.due_before {
+        q = q.filter(invoices::due_date.lt(v));
+    }
+    if let Some(v) = f.due_after {
+        q = q.filter(invoices::due_date.gt(v));
+    }
+    if let Some(v) = f.issued_from {
+        q = q.filter(invoices::issue_date.ge(v));
+    }
+    if let Some(v) = f.issued_to {
+        q = q.filter(invoices::issue_date.le(v));
+    }
+    if let Some(v) = f.lme_exceeded {
+        q = q.filter(invoices::lme_exceeded.eq(i32::from(v)));
+    }
+    if let Some(v) = &f.cursor {
+        q = q.filter(invoices::id.gt(v));
+    }
+    let rows: Vec<InvoiceRow> = q
+        .order(invoices::id)
+        .limit(limit + 1)
+        .select(InvoiceRow::as_select())
+        .load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(to_invoice)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if has_more {
+        items.last().map(|i| i.id.clone())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}

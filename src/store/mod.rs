@@ -1,0 +1,327 @@
+//! Persistence: one connection type over SQLite and PostgreSQL (diesel's
+//! MultiConnection), an r2d2 pool, embedded migrations per backend.
+//!
+//! Queries are written once against [`DbConnection`]. The few statements that
+//! need a backend's own features (multi-row inserts) go through
+//! [`on_backend!`], which compiles the same code once per backend.
+
+pub mod rows;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::ErrorCode;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The database connection, whichever backend the URL named.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same code on the inner connection of either backend, for
+/// statements MultiConnection does not cover (multi-row inserts).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConnection::Sqlite($c) => $body,
+            $crate::store::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid database URL '{0}': expected sqlite://PATH, a file path, or postgres://...")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::BadUrl(_) => "database_url_invalid",
+            StoreError::Query(_) => "database_error",
+            StoreError::Connect(_) | StoreError::Pool(_) => "database_unavailable",
+            StoreError::Migration(_) => "database_migration_failed",
+        }
+    }
+}
+
+/// Which backend a URL names. `sqlite://path`, `sqlite:path`, a bare path or
+/// `:memory:` is SQLite; `postgres://` or `postgresql://` is PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    SqliteMemory,
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, StoreError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(StoreError::BadUrl(url.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path == ":memory:" {
+            return Ok(DatabaseUrl::SqliteMemory);
+        }
+        if path.is_empty() || path.contains("://") {
+            return Err(StoreError::BadUrl(url.to_string()));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        !matches!(self, DatabaseUrl::Postgres(_))
+    }
+
+    /// For logs: the PostgreSQL password is never printed.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::SqliteMemory => "sqlite://:memory:".to_string(),
+            DatabaseUrl::Postgres(u) => redact_password(u),
+        }
+    }
+
+    fn establish(&self) -> Result<DbConnection, StoreError> {
+        match self {
+            DatabaseUrl::Postgres(u) => PgConnection::establish(u)
+                .map(DbConnection::Postgres)
+                .map_err(|e| StoreError::Connect(redact_password(&e.to_string()))),
+            DatabaseUrl::Sqlite(p) => {
+                let text = p
+                    .to_str()
+                    .ok_or_else(|| StoreError::BadUrl(p.display().to_string()))?;
+                let mut conn = SqliteConnection::establish(text)
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                configure_sqlite(&mut conn)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::SqliteMemory => {
+                let mut conn = SqliteConnection::establish(":memory:")
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                configure_sqlite(&mut conn)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    // postgres://user:secret@host/db -> postgres://user:***@host/db
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        if let Some(at) = rest.find('@') {
+            let userinfo = &rest[..at];
+            if let Some(colon) = userinfo.find(':') {
+                return format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &rest[at..]
+                );
+            }
+        }
+    }
+    url.to_string()
+}
+
+fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    // WAL lets readers work while one writer commits; foreign keys are off by
+    // default in SQLite and our ledger check relies on a deferred one.
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = 15000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+/// r2d2 manager that opens the backend the URL names.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        self.url.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+
+/// `SUM` of a BIGINT column as BIGINT on both backends (PostgreSQL would
+/// widen it to NUMERIC).
+pub fn sum_bigint(
+    column: &str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(&format!(
+        "CAST(SUM({column}) AS BIGINT)"
+    ))
+}
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// The database: a pool of connections to one backend.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Store {
+    /// Opens a pool. SQLite in memory gets a single connection (each
+    /// connection would otherwise be its own empty database).
+    pub fn open(url: &str) -> Result<Store, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let size = match url {
+            DatabaseUrl::SqliteMemory => 1,
+            DatabaseUrl::Sqlite(_) => 4,
+            DatabaseUrl::Postgres(_) => 8,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(15))
+            .build(DbManager { url: url.clone() })?;
+        Ok(Store { pool, url })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn conn(&self) -> Result<PooledConn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn()?;
+        let applied = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Connect(format!("worker stopped: {e}"))))?
+    }
+}
+
+/// One transaction for one business event. On SQLite the transaction takes
+/// the write lock at once (BEGIN IMMEDIATE) so two writers queue on the busy
+/// timeout instead of failing when a read lock cannot be upgraded.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    Err(E::from(e))
+                }
+            }
+        }
+        Err(e) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("factorgate.db").unwrap(),
+            DatabaseUrl::Sqlite("factorgate.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://:memory:").unwrap(),
+            DatabaseUrl::SqliteMemory
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db.local:5432/fg").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db.local:5432/fg");
+        assert!(!url.redacted().contains("s3cret"));
+    }
+}

@@ -1,0 +1,170 @@
+//! Row types: what a table holds, and what a new row carries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = sellers, treat_none_as_default_value = false)]
+pub struct SellerRow {
+    pub id: String,
+    pub name: String,
+    pub siren: Option<String>,
+    pub vat: Option<String>,
+    pub iban: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = buyers, treat_none_as_default_value = false)]
+pub struct BuyerRow {
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = buyer_legal_ids, treat_none_as_default_value = false)]
+pub struct LegalIdRow {
+    pub scheme: String,
+    pub value: String,
+    pub buyer_id: String,
+    pub verified: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = invoices, treat_none_as_default_value = false)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub seller_id: String,
+    pub buyer_id: String,
+    pub number: String,
+    pub kind: String,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: String,
+    pub net_minor: i64,
+    pub tax_minor: i64,
+    pub gross_minor: i64,
+    pub open_minor: i64,
+    pub payment_terms: Option<String>,
+    pub lme_exceeded: i32,
+    pub state: String,
+    pub credited_invoice_id: Option<String>,
+    pub buyer_reference: Option<String>,
+    pub order_reference: Option<String>,
+    pub content_hash: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = payments, treat_none_as_default_value = false)]
+pub struct PaymentRow {
+    pub id: String,
+    pub buyer_id: String,
+    pub received_on: NaiveDate,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub unallocated_minor: i64,
+    pub reference: Option<String>,
+    pub external_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = allocations, treat_none_as_default_value = false)]
+pub struct AllocationRow {
+    pub id: String,
+    pub invoice_id: String,
+    pub source_kind: String,
+    pub source_id: String,
+    pub amount_minor: i64,
+    pub allocated_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = journal_entries, treat_none_as_default_value = false)]
+pub struct EntryRow {
+    pub seq: i64,
+    pub id: String,
+    pub journal_code: String,
+    pub entry_date: NaiveDate,
+    pub label: String,
+    pub piece_ref: String,
+    pub piece_date: NaiveDate,
+    pub event_kind: String,
+    pub event_id: String,
+    pub reverses_entry_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = journal_entries, treat_none_as_default_value = false)]
+pub struct NewEntryRow {
+    pub id: String,
+    pub journal_code: String,
+    pub entry_date: NaiveDate,
+    pub label: String,
+    pub piece_ref: String,
+    pub piece_date: NaiveDate,
+    pub event_kind: String,
+    pub event_id: String,
+    pub reverses_entry_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = journal_lines, treat_none_as_default_value = false)]
+pub struct LineRow {
+    pub id: i64,
+    pub entry_id: String,
+    pub line_no: i32,
+    pub account: String,
+    pub buyer_id: Option<String>,
+    pub debit_minor: i64,
+    pub credit_minor: i64,
+    pub currency: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = journal_lines, treat_none_as_default_value = false)]
+pub struct NewLineRow {
+    pub entry_id: String,
+    pub line_no: i32,
+    pub account: String,
+    pub buyer_id: Option<String>,
+    pub debit_minor: i64,
+    pub credit_minor: i64,
+    pub currency: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys, treat_none_as_default_value = false)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub label: String,
+    pub role: String,
+    pub key_hash: String,
+    pub key_prefix: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
+pub struct IdempotencyRow {
+    pub api_key_id: String,
+    pub idem_key: String,
+    pub method: String,
+    pub path: String,
+    pub request_hash: String,
+    pub status: i32,
+    pub response_body: String,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,159 @@
+//! Diesel table definitions, written by hand to match both migration sets
+//! (migrations/sqlite and migrations/postgres). Only types that diesel's
+//! MultiConnection supports on both backends are used: flags are Integer.
+
+diesel::table! {
+    sellers (id) {
+        id -> Text,
+        name -> Text,
+        siren -> Nullable<Text>,
+        vat -> Nullable<Text>,
+        iban -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    buyers (id) {
+        id -> Text,
+        name -> Text,
+        country -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    buyer_legal_ids (scheme, value) {
+        scheme -> Text,
+        value -> Text,
+        buyer_id -> Text,
+        verified -> Integer,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        seller_id -> Text,
+        buyer_id -> Text,
+        number -> Text,
+        kind -> Text,
+        issue_date -> Date,
+        due_date -> Date,
+        currency -> Text,
+        net_minor -> BigInt,
+        tax_minor -> BigInt,
+        gross_minor -> BigInt,
+        open_minor -> BigInt,
+        payment_terms -> Nullable<Text>,
+        lme_exceeded -> Integer,
+        state -> Text,
+        credited_invoice_id -> Nullable<Text>,
+        buyer_reference -> Nullable<Text>,
+        order_reference -> Nullable<Text>,
+        content_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        buyer_id -> Text,
+        received_on -> Date,
+        currency -> Text,
+        amount_minor -> BigInt,
+        unallocated_minor -> BigInt,
+        reference -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    allocations (id) {
+        id -> Text,
+        invoice_id -> Text,
+        source_kind -> Text,
+        source_id -> Text,
+        amount_minor -> BigInt,
+        allocated_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journals (code) {
+        code -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    journal_entries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        journal_code -> Text,
+        entry_date -> Date,
+        label -> Text,
+        piece_ref -> Text,
+        piece_date -> Date,
+        event_kind -> Text,
+        event_id -> Text,
+        reverses_entry_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal_lines (id) {
+        id -> BigInt,
+        entry_id -> Text,
+        line_no -> Integer,
+        account -> Text,
+        buyer_id -> Nullable<Text>,
+        debit_minor -> BigInt,
+        credit_minor -> BigInt,
+        currency -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        label -> Text,
+        role -> Text,
+        key_hash -> Text,
+        key_prefix -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (api_key_id, idem_key) {
+        api_key_id -> Text,
+        idem_key -> Text,
+        method -> Text,
+        path -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sellers,
+    buyers,
+    buyer_legal_ids,
+    invoices,
+    payments,
+    allocations,
+    journals,
+    journal_entries,
+    journal_lines,
+    api_keys,
+    idempotency_keys,
+);

@@ -1,0 +1,3 @@
+//! Integration tests: one binary, so the suite links once.
+
+mod common;
