@@ -112,6 +112,12 @@ pub fn record_invoice(
 }
 
 fn strip_index(e: ServiceError) -> ServiceError {
+    let strip = |text: String| -> String {
+        text.strip_prefix("[0].")
+            .or_else(|| text.strip_prefix("[0]: "))
+            .map(str::to_string)
+            .unwrap_or(text)
+    };
     match e {
         ServiceError::Invalid {
             code,
@@ -119,18 +125,12 @@ fn strip_index(e: ServiceError) -> ServiceError {
             message,
         } => ServiceError::Invalid {
             code,
-            field: field.map(|f| f.strip_prefix("[0].").map(str::to_string).unwrap_or(f)),
-            message: message
-                .strip_prefix("[0]: ")
-                .map(str::to_string)
-                .unwrap_or(message),
+            field: field.filter(|f| f != "[0]").map(strip),
+            message: strip(message),
         },
         ServiceError::Conflict { code, message } => ServiceError::Conflict {
             code,
-            message: message
-                .strip_prefix("[0]: ")
-                .map(str::to_string)
-                .unwrap_or(message),
+            message: strip(message),
         },
         other => other,
     }

@@ -145,14 +145,20 @@ impl ServiceError {
                 code,
                 field,
                 message,
-            } => ServiceError::Invalid {
-                code,
-                field: Some(match &field {
-                    Some(f) => format!("{prefix}.{f}"),
-                    None => prefix.to_string(),
-                }),
-                message: format!("{prefix}: {message}"),
-            },
+            } => {
+                let (field, message) = match field {
+                    Some(f) => {
+                        let rest = message.strip_prefix(&format!("{f}: ")).unwrap_or(&message);
+                        (format!("{prefix}.{f}"), format!("{prefix}.{f}: {rest}"))
+                    }
+                    None => (prefix.to_string(), format!("{prefix}: {message}")),
+                };
+                ServiceError::Invalid {
+                    code,
+                    field: Some(field),
+                    message,
+                }
+            }
             ServiceError::Ledger(e) => ServiceError::Invalid {
                 code: e.code(),
                 field: Some(prefix.to_string()),

@@ -1,3 +1,4 @@
 //! Integration tests: one binary, so the suite links once.
 
 mod common;
+mod ledger;
