@@ -1,9 +1,95 @@
 //! The HTTP API (actix-web): thin handlers over `service`.
+//!
+//! - [`routes`]: the route table (method, path, roles, handler);
+//! - [`dispatch`]: the one pipeline every route goes through;
+//! - [`auth`], [`idempotency`], [`problem`]: API keys and roles,
+//!   `Idempotency-Key`, RFC 9457 errors;
+//! - [`handlers`]: one module per resource family.
+
+pub mod auth;
+pub mod call;
+pub mod dispatch;
+pub mod handlers;
+pub mod idempotency;
+pub mod problem;
+pub mod routes;
+pub mod tls;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Compress;
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+pub use routes::{routes, Access, RouteSpec};
 
 use crate::config::Settings;
 use crate::service::Context;
 use crate::store::Store;
 
-pub async fn serve(_store: Store, _ctx: Context, _settings: Settings) -> std::io::Result<()> {
-    Err(std::io::Error::other("not yet"))
+/// Largest request body accepted (413 `payload_too_large` beyond).
+pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub ctx: Context,
+    pub body_limit: usize,
+}
+
+impl ApiState {
+    pub fn new(store: Store, ctx: Context) -> ApiState {
+        ApiState {
+            store,
+            ctx,
+            body_limit: BODY_LIMIT,
+        }
+    }
+}
+
+/// Registers the state, every route of the table and the 404/405 answers.
+pub fn configure(cfg: &mut web::ServiceConfig, state: ApiState) {
+    cfg.app_data(web::Data::new(state));
+    dispatch::register(cfg);
+}
+
+/// The application: request spans (tracing-actix-web: method, route,
+/// status, latency; never the Authorization header), compression, routes.
+pub fn app(
+    state: ApiState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(Compress::default())
+        .wrap(TracingLogger::default())
+        .configure(|cfg| configure(cfg, state))
+}
+
+/// Serves the API on `settings.bind` (HTTPS when `settings.tls` is set)
+/// until the process is stopped.
+pub async fn serve(store: Store, ctx: Context, settings: Settings) -> std::io::Result<()> {
+    let database = store.url().redacted();
+    let state = ApiState::new(store, ctx);
+    let server = HttpServer::new(move || app(state.clone()));
+    let server = match &settings.tls {
+        Some(tls) => server.bind_rustls_0_23(&settings.bind, tls::server_config(tls)?)?,
+        None => server.bind(&settings.bind)?,
+    };
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    for addr in server.addrs() {
+        tracing::info!(address = %addr, %scheme, %database, "factorgate API listening");
+    }
+    server.run().await
 }

@@ -25,8 +25,8 @@ fn plus_days(date: NaiveDate, days: u16) -> Option<NaiveDate> {
 /// The latest due date the LME allows for an invoice issued on `issue`.
 ///
 /// French practice reads "45 jours fin de mois" two ways: 45 days then end
-/// of that month, or end of the issue month then 45 days. Both are accepted
-/// by the administration (DGCCRF), so the cap is the latest of
+/// of that month, or end of the issue month then 45 days. The DGCCRF
+/// accepts both, so the cap is the latest of
 /// issue + 60 days, end of month of (issue + 45 days) and end of issue
 /// month + 45 days: we flag only what no reading allows.
 ///
@@ -59,8 +59,7 @@ pub enum PaymentTerms {
     Days(u16),
     /// N days, then to the end of that month [N jours fin de mois].
     DaysEndOfMonth(u16),
-    /// End of the issue month, then N days [fin de mois + N jours, also
-    /// "fin de mois le N" loosely].
+    /// End of the issue month, then N days [fin de mois + N jours].
     EndOfMonthPlusDays(u16),
 }
 

@@ -1,0 +1,9 @@
+//! Thin handlers: parse the request, call one service function inside
+//! `store.run`, shape the answer.
+
+pub mod health;
+pub mod invoices;
+pub mod ledger;
+pub mod parties;
+pub mod payments;
+pub mod reports;

@@ -1,0 +1,213 @@
+//! The route table: every route, the roles it admits and the handler that
+//! serves it. The server registers exactly these routes, and a test checks
+//! schemas/openapi.yaml against them.
+
+use super::call::{Call, Reply};
+use super::handlers::{health, invoices, ledger, parties, payments, reports};
+use super::problem::Problem;
+use crate::service::keys::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No API key needed.
+    Public,
+    /// A key of one of these roles (admin is admitted everywhere).
+    Roles(&'static [Role]),
+}
+
+/// The handler behind a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Health,
+    CreateSeller,
+    ListSellers,
+    GetSeller,
+    CreateBuyer,
+    ListBuyers,
+    GetBuyer,
+    CreateInvoices,
+    ListInvoices,
+    GetInvoice,
+    InvoiceEntries,
+    CreateCreditNotes,
+    ListCreditNotes,
+    GetCreditNote,
+    CreatePayment,
+    ListPayments,
+    GetPayment,
+    TrialBalance,
+    PostEntry,
+    GetEntry,
+    ReverseEntry,
+    Aging,
+    ExportFec,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// OpenAPI-style template; actix reads the same `{name}` syntax.
+    pub path: &'static str,
+    pub access: Access,
+    /// For a route that creates a resource: the collection whose
+    /// `/{id}` the `Location` of a 201 names (`id` from the response body).
+    pub creates: Option<&'static str>,
+    pub op: Op,
+}
+
+impl RouteSpec {
+    /// Role names as the OpenAPI document lists them (`x-roles`).
+    pub fn role_names(&self) -> Vec<&'static str> {
+        match self.access {
+            Access::Public => Vec::new(),
+            Access::Roles(roles) => roles.iter().map(|r| r.as_str()).collect(),
+        }
+    }
+}
+
+use Role::{Accountant, Admin, FinanceSystem, Treasurer};
+
+const ALL: &[Role] = &[Admin, Treasurer, Accountant, FinanceSystem];
+const ADMIN: &[Role] = &[Admin];
+const BOOKS: &[Role] = &[Admin, Treasurer, Accountant];
+const ACCOUNTING: &[Role] = &[Admin, Accountant];
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    roles: &'static [Role],
+    op: Op,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access: Access::Roles(roles),
+        creates: None,
+        op,
+    }
+}
+
+const fn creating(
+    path: &'static str,
+    roles: &'static [Role],
+    collection: &'static str,
+    op: Op,
+) -> RouteSpec {
+    RouteSpec {
+        method: "POST",
+        path,
+        access: Access::Roles(roles),
+        creates: Some(collection),
+        op,
+    }
+}
+
+static ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        method: "GET",
+        path: "/healthz",
+        access: Access::Public,
+        creates: None,
+        op: Op::Health,
+    },
+    creating("/v1/sellers", ADMIN, "/v1/sellers", Op::CreateSeller),
+    route("GET", "/v1/sellers", ALL, Op::ListSellers),
+    route("GET", "/v1/sellers/{id}", ALL, Op::GetSeller),
+    creating("/v1/buyers", BOOKS, "/v1/buyers", Op::CreateBuyer),
+    route("GET", "/v1/buyers", ALL, Op::ListBuyers),
+    route("GET", "/v1/buyers/{id}", ALL, Op::GetBuyer),
+    creating("/v1/invoices", ALL, "/v1/invoices", Op::CreateInvoices),
+    route("GET", "/v1/invoices", ALL, Op::ListInvoices),
+    route("GET", "/v1/invoices/{id}", ALL, Op::GetInvoice),
+    route("GET", "/v1/invoices/{id}/entries", ALL, Op::InvoiceEntries),
+    creating(
+        "/v1/credit-notes",
+        ALL,
+        "/v1/credit-notes",
+        Op::CreateCreditNotes,
+    ),
+    route("GET", "/v1/credit-notes", ALL, Op::ListCreditNotes),
+    route("GET", "/v1/credit-notes/{id}", ALL, Op::GetCreditNote),
+    creating("/v1/payments", ALL, "/v1/payments", Op::CreatePayment),
+    route("GET", "/v1/payments", ALL, Op::ListPayments),
+    route("GET", "/v1/payments/{id}", ALL, Op::GetPayment),
+    route("GET", "/v1/ledger/trial-balance", BOOKS, Op::TrialBalance),
+    creating(
+        "/v1/ledger/entries",
+        ACCOUNTING,
+        "/v1/ledger/entries",
+        Op::PostEntry,
+    ),
+    route("GET", "/v1/ledger/entries/{id}", BOOKS, Op::GetEntry),
+    creating(
+        "/v1/ledger/entries/{id}/reversal",
+        ACCOUNTING,
+        "/v1/ledger/entries",
+        Op::ReverseEntry,
+    ),
+    route("GET", "/v1/reports/aging", BOOKS, Op::Aging),
+    route("GET", "/v1/exports/fec", ACCOUNTING, Op::ExportFec),
+];
+
+/// Every route the API serves.
+pub fn routes() -> &'static [RouteSpec] {
+    ROUTES
+}
+
+/// Runs the handler of a route.
+pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
+    match op {
+        Op::Health => health::healthz(call).await,
+        Op::CreateSeller => parties::create_seller(call).await,
+        Op::ListSellers => parties::list_sellers(call).await,
+        Op::GetSeller => parties::get_seller(call).await,
+        Op::CreateBuyer => parties::create_buyer(call).await,
+        Op::ListBuyers => parties::list_buyers(call).await,
+        Op::GetBuyer => parties::get_buyer(call).await,
+        Op::CreateInvoices => invoices::create_invoices(call).await,
+        Op::ListInvoices => invoices::list_invoices(call).await,
+        Op::GetInvoice => invoices::get_invoice(call).await,
+        Op::InvoiceEntries => invoices::invoice_entries(call).await,
+        Op::CreateCreditNotes => invoices::create_credit_notes(call).await,
+        Op::ListCreditNotes => invoices::list_credit_notes(call).await,
+        Op::GetCreditNote => invoices::get_credit_note(call).await,
+        Op::CreatePayment => payments::create_payment(call).await,
+        Op::ListPayments => payments::list_payments(call).await,
+        Op::GetPayment => payments::get_payment(call).await,
+        Op::TrialBalance => ledger::trial_balance(call).await,
+        Op::PostEntry => ledger::post_entry(call).await,
+        Op::GetEntry => ledger::get_entry(call).await,
+        Op::ReverseEntry => ledger::reverse_entry(call).await,
+        Op::Aging => reports::aging(call).await,
+        Op::ExportFec => reports::export_fec(call).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        let mut seen = std::collections::HashSet::new();
+        for r in routes() {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "duplicate {} {}",
+                r.method,
+                r.path
+            );
+            assert!(matches!(r.method, "GET" | "POST"), "{}", r.method);
+            match r.access {
+                Access::Public => assert_eq!(r.path, "/healthz"),
+                Access::Roles(roles) => {
+                    assert!(r.path.starts_with("/v1/"), "{}", r.path);
+                    assert!(roles.contains(&Role::Admin), "{} lists no admin", r.path);
+                }
+            }
+            assert_eq!(r.creates.is_some(), r.method == "POST", "{}", r.path);
+        }
+    }
+}
