@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{new_id, now, page_size, Page, ServiceError};
-use crate::domain::ids::{validate as validate_legal_id, LegalIdScheme};
+use crate::domain::ids::LegalIdScheme;
 use crate::domain::party::{
     validate_buyer, validate_seller, BuyerInput, LegalIdInput, PartyError, SellerInput,
 };
@@ -183,14 +183,7 @@ fn to_buyer(row: BuyerRow, ids: Vec<LegalIdRow>) -> Buyer {
 /// upper case). A typed id that fails its check still finds nothing rather
 /// than an error: lookups are not input.
 pub fn normalize_legal_id(scheme: LegalIdScheme, raw: &str) -> String {
-    match validate_legal_id(scheme, raw) {
-        Ok(id) => id.value,
-        Err(_) => raw
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_uppercase(),
-    }
+    crate::domain::ids::normalize(scheme, raw)
 }
 
 pub fn find_buyer_id_by_legal_id(
@@ -278,8 +271,17 @@ pub fn list_buyers(
         query = query.filter(buyers::country.eq(c.to_ascii_uppercase()));
     }
     if let Some(n) = &filter.name_contains {
-        query = query
-            .filter(buyers::name.like(format!("%{}%", n.replace('%', "\\%").replace('_', "\\_"))));
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(buyers.name) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(format!(
+                    "%{}%",
+                    n.to_lowercase()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                ))
+                .sql(" ESCAPE '\\'"),
+        );
     }
     if let Some(cursor) = &filter.cursor {
         query = query.filter(buyers::id.gt(cursor));

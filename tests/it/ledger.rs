@@ -600,3 +600,46 @@ fn the_database_itself_refuses_unbalanced_or_changed_entries() {
         assert_eq!(count, 2, "{}: only e2's lines remain", db.name);
     }
 }
+
+#[test]
+fn buyer_search_is_literal_and_case_insensitive_on_both_backends() {
+    use factorgate::service::parties::{list_buyers, BuyerFilter};
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        buyer(&mut conn, "ACME_Nord");
+        buyer(&mut conn, "ACMEXNord");
+        buyer(&mut conn, "Durand 100%");
+        let names = |conn: &mut DbConnection, q: &str| -> Vec<String> {
+            let f = BuyerFilter {
+                name_contains: Some(q.into()),
+                ..Default::default()
+            };
+            let mut v: Vec<String> = list_buyers(conn, &f)
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|b| b.name)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            names(&mut conn, "acme_"),
+            vec!["ACME_Nord".to_string()],
+            "{}: '_' is literal",
+            db.name
+        );
+        assert_eq!(
+            names(&mut conn, "acme"),
+            vec!["ACMEXNord".to_string(), "ACME_Nord".to_string()],
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            names(&mut conn, "100%"),
+            vec!["Durand 100%".to_string()],
+            "{}",
+            db.name
+        );
+    }
+}
