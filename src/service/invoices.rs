@@ -237,14 +237,16 @@ fn existing_by_number(
     let mut found = HashMap::new();
     for (seller, numbers) in by_seller {
         for chunk in numbers.chunks(900) {
-            let rows: Vec<InvoiceRow> = invoices::table
+            // On PostgreSQL this binds one array (`= ANY($2)`), planned once;
+            // through the multi-backend it would be a 900-parameter IN list.
+            let rows: Vec<InvoiceRow> = on_backend!(&mut *conn, |c| invoices::table
                 .filter(
                     invoices::seller_id
                         .eq(seller)
                         .and(invoices::number.eq_any(chunk)),
                 )
                 .select(InvoiceRow::as_select())
-                .load(conn)?;
+                .load(c))?;
             for row in rows {
                 found.insert((row.seller_id.clone(), row.number.clone()), row);
             }
