@@ -288,11 +288,37 @@ pub fn post_manual(
         .map_err(|e| ServiceError::Ledger(e).at("lines"))?;
     write_tx(conn, |conn| {
         if let Some(existing) = find_by_event(conn, MANUAL_ENTRY, &input.reference)? {
-            return Ok(existing);
+            if same_manual_entry(&existing, &draft) {
+                return Ok(existing);
+            }
+            return Err(ServiceError::conflict(
+                "manual_entry_reference_conflict",
+                format!(
+                    "reference: entry {} was posted under '{}' with different content",
+                    existing.number, input.reference
+                ),
+            ));
         }
         let id = post(conn, ctx, &draft)?;
         get_entry(conn, &id)
     })
+}
+
+/// A replay carries the same journal, date, label and lines.
+fn same_manual_entry(existing: &Entry, draft: &EntryDraft) -> bool {
+    existing.journal == draft.journal
+        && existing.date == draft.date
+        && existing.label == draft.label
+        && existing.piece_ref == draft.piece_ref
+        && existing.lines.len() == draft.lines.len()
+        && existing.lines.iter().zip(&draft.lines).all(|(a, b)| {
+            a.account == b.account
+                && a.buyer_id == b.buyer_id
+                && a.debit.minor() == b.debit
+                && a.credit.minor() == b.credit
+                && a.debit.currency() == b.currency
+                && a.label == b.label
+        })
 }
 
 fn find_by_event(

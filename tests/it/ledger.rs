@@ -643,3 +643,40 @@ fn buyer_search_is_literal_and_case_insensitive_on_both_backends() {
         );
     }
 }
+
+#[test]
+fn a_manual_entry_reference_is_posted_once() {
+    use factorgate::service::ledger::{post_manual, ManualEntryInput};
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let input: ManualEntryInput = serde_json::from_str(
+            r#"{"date":"2026-01-31","label":"Reclassement","piece_ref":"OD-1","reference":"od-1",
+                "lines":[{"account":"416","debit":"100.00","currency":"EUR"},{"account":"411","credit":"100.00","currency":"EUR"}]}"#,
+        )
+        .unwrap();
+        let first = post_manual(&mut conn, &db.ctx, &input).unwrap();
+        let replay = post_manual(&mut conn, &db.ctx, &input).unwrap();
+        assert_eq!(
+            replay.id, first.id,
+            "{}: a replay returns the first entry",
+            db.name
+        );
+        let mut other = input.clone();
+        other.lines[0].debit = Some("90.00".into());
+        other.lines[1].credit = Some("90.00".into());
+        let err = post_manual(&mut conn, &db.ctx, &other).unwrap_err();
+        assert_eq!(
+            factorgate::error::ErrorCode::code(&err),
+            "manual_entry_reference_conflict",
+            "{}",
+            db.name
+        );
+        let tb = trial_balance_as_of(&mut conn, &db.ctx, None).unwrap();
+        assert_eq!(
+            tb.balance_of("416", Currency::EUR),
+            10_000,
+            "{}: posted once",
+            db.name
+        );
+    }
+}
