@@ -699,7 +699,10 @@ mod tests {
 
         #[test]
         fn validate_never_panics(scheme in 0usize..6, raw in "\\PC{0,60}") {
-            let _ = validate(LegalIdScheme::ALL[scheme], &raw);
+            // Never a panic, and an accepted id is already in its normal form.
+            if let Ok(id) = validate(LegalIdScheme::ALL[scheme], &raw) {
+                prop_assert_eq!(validate(id.scheme, &id.value), Ok(id.clone()));
+            }
         }
     }
 }
