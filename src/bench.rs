@@ -73,7 +73,7 @@ fn scratch(database: Option<&str>) -> Result<Scratch, CliError> {
                     message: e.to_string(),
                     exit: 1,
                 })?;
-            let url = replace_db(&admin, &db);
+            let url = factorgate::store::with_database_name(&admin, &db);
             Ok(Scratch {
                 url,
                 drop_pg: Some((admin, db)),
@@ -93,21 +93,6 @@ fn scratch(database: Option<&str>) -> Result<Scratch, CliError> {
                 _dir: Some(tempfile_dir::TempDir(dir)),
             })
         }
-    }
-}
-
-fn replace_db(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let host = match base[after_scheme..].find('/') {
-        Some(i) => &base[..after_scheme + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host}/{db}?{q}"),
-        None => format!("{host}/{db}"),
     }
 }
 

@@ -134,6 +134,24 @@ impl DatabaseUrl {
     }
 }
 
+/// The same PostgreSQL server URL naming another database:
+/// `postgres://u@h:5432/test?x=y` -> `postgres://u@h:5432/<db>?x=y`. Used to
+/// make scratch databases (tests, benchmarks) next to the one configured.
+pub fn with_database_name(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let host = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{db}?{q}"),
+        None => format!("{host}/{db}"),
+    }
+}
+
 fn redact_password(url: &str) -> String {
     // postgres://user:secret@host/db -> postgres://user:***@host/db
     if let Some(scheme_end) = url.find("://") {
@@ -316,6 +334,18 @@ mod tests {
         ));
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn database_name_is_replaced_keeping_host_and_options() {
+        assert_eq!(
+            with_database_name("postgres://u@h:5432/test?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database_name("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 
     #[test]

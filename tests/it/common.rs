@@ -53,7 +53,7 @@ pub fn postgres() -> Option<TestDb> {
     admin
         .batch_execute(&format!("CREATE DATABASE \"{db}\""))
         .expect("create test database");
-    let url = replace_db(&admin_url, &db);
+    let url = factorgate::store::with_database_name(&admin_url, &db);
     let store = Store::open(&url).expect("open postgres");
     store.migrate().expect("migrate postgres");
     Some(TestDb {
@@ -63,24 +63,6 @@ pub fn postgres() -> Option<TestDb> {
         _dir: None,
         pg_drop: Some((admin_url, db)),
     })
-}
-
-/// postgres://u@h:5432/test?x=y -> postgres://u@h:5432/<db>?x=y
-pub fn replace_db(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[after_scheme..].find('/').map(|i| i + after_scheme);
-    let host_part = match path_start {
-        Some(i) => &base[..i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
-    }
 }
 
 /// Every backend this run can reach: SQLite always, PostgreSQL when configured.
