@@ -6,75 +6,85 @@ use serde::{Deserialize, Serialize};
 
 use super::{new_id, now, Context, ServiceError};
 use crate::error::ErrorCode;
+use crate::insert_rows;
 use crate::ledger::{trial_balance, EntryDraft, EntryLine, TrialBalance};
 use crate::money::{Currency, Money};
-use crate::on_backend;
 use crate::store::rows::{EntryRow, LineRow, NewEntryRow, NewLineRow};
 use crate::store::schema::{journal_entries, journal_lines, journals};
 use crate::store::{write_tx, DbConnection};
 
-/// Rows to write for one checked draft. Lines go in before their header:
-/// the header's insert is where the database checks the balance.
-pub struct PreparedEntry {
-    pub header: NewEntryRow,
+/// Rows to write for checked drafts, kept flat so the bulk insert can take
+/// them in fixed-size chunks without copying. Lines go in before their
+/// headers: the header's insert is where the database checks the balance.
+#[derive(Default)]
+pub struct PreparedEntries {
+    pub headers: Vec<NewEntryRow>,
     pub lines: Vec<NewLineRow>,
 }
 
-pub fn prepare(
-    ctx: &Context,
-    draft: &EntryDraft,
-    reverses: Option<String>,
-) -> Result<PreparedEntry, ServiceError> {
-    draft.validate(&ctx.chart)?;
-    let id = new_id();
-    let lines = draft
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| NewLineRow {
-            entry_id: id.clone(),
-            line_no: i as i32 + 1,
-            account: l.account.clone(),
-            buyer_id: l.buyer_id.clone(),
-            debit_minor: l.debit,
-            credit_minor: l.credit,
-            currency: l.currency.code().to_string(),
-            label: l.label.clone(),
-        })
-        .collect();
-    let header = NewEntryRow {
-        id,
-        journal_code: draft.journal.clone(),
-        entry_date: draft.date,
-        label: draft.label.clone(),
-        piece_ref: draft.piece_ref.clone(),
-        piece_date: draft.piece_date,
-        event_kind: draft.event_kind.clone(),
-        event_id: draft.event_id.clone(),
-        reverses_entry_id: reverses,
-        created_at: now(),
-    };
-    Ok(PreparedEntry { header, lines })
+impl PreparedEntries {
+    pub fn with_capacity(entries: usize) -> Self {
+        PreparedEntries {
+            headers: Vec::with_capacity(entries),
+            lines: Vec::with_capacity(entries * 3),
+        }
+    }
+
+    /// Checks a draft and adds its rows; returns the new entry's id.
+    pub fn add(
+        &mut self,
+        ctx: &Context,
+        draft: &EntryDraft,
+        reverses: Option<String>,
+    ) -> Result<String, ServiceError> {
+        draft.validate(&ctx.chart)?;
+        let id = new_id();
+        self.lines
+            .extend(draft.lines.iter().enumerate().map(|(i, l)| NewLineRow {
+                entry_id: id.clone(),
+                line_no: i as i32 + 1,
+                account: l.account.clone(),
+                buyer_id: l.buyer_id.clone(),
+                debit_minor: l.debit,
+                credit_minor: l.credit,
+                currency: l.currency.code().to_string(),
+                label: l.label.clone(),
+            }));
+        self.headers.push(NewEntryRow {
+            id: id.clone(),
+            journal_code: draft.journal.clone(),
+            entry_date: draft.date,
+            label: draft.label.clone(),
+            piece_ref: draft.piece_ref.clone(),
+            piece_date: draft.piece_date,
+            event_kind: draft.event_kind.clone(),
+            event_id: draft.event_id.clone(),
+            reverses_entry_id: reverses,
+            created_at: now(),
+        });
+        Ok(id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty()
+    }
 }
 
-/// Multi-row inserts, chunked under SQLite's bound-parameter limit.
+/// Writes prepared entries. SQLite: all lines, then all headers (the
+/// header's row trigger checks its lines). PostgreSQL: both in one statement
+/// (its statement triggers check them together).
 pub fn insert_prepared(
     conn: &mut DbConnection,
-    entries: &[PreparedEntry],
+    entries: &PreparedEntries,
 ) -> Result<(), ServiceError> {
-    let lines: Vec<&NewLineRow> = entries.iter().flat_map(|e| e.lines.iter()).collect();
-    for chunk in lines.chunks(2000) {
-        let rows: Vec<NewLineRow> = chunk.iter().map(|r| (*r).clone()).collect();
-        on_backend!(conn, |c| diesel::insert_into(journal_lines::table)
-            .values(&rows)
-            .execute(c))?;
-    }
-    let headers: Vec<&NewEntryRow> = entries.iter().map(|e| &e.header).collect();
-    for chunk in headers.chunks(1500) {
-        let rows: Vec<NewEntryRow> = chunk.iter().map(|r| (*r).clone()).collect();
-        on_backend!(conn, |c| diesel::insert_into(journal_entries::table)
-            .values(&rows)
-            .execute(c))?;
+    match conn {
+        DbConnection::Sqlite(_) => {
+            insert_rows!(conn, journal_lines::table, entries.lines.as_slice())?;
+            insert_rows!(conn, journal_entries::table, entries.headers.as_slice())?;
+        }
+        DbConnection::Postgres(c) => {
+            crate::store::pg_bulk::insert_entries(c, &entries.headers, &entries.lines)?;
+        }
     }
     Ok(())
 }
@@ -84,9 +94,18 @@ pub fn post(
     ctx: &Context,
     draft: &EntryDraft,
 ) -> Result<String, ServiceError> {
-    let prepared = prepare(ctx, draft, None)?;
-    let id = prepared.header.id.clone();
-    insert_prepared(conn, std::slice::from_ref(&prepared))?;
+    post_reversing(conn, ctx, draft, None)
+}
+
+fn post_reversing(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    draft: &EntryDraft,
+    reverses: Option<String>,
+) -> Result<String, ServiceError> {
+    let mut prepared = PreparedEntries::with_capacity(1);
+    let id = prepared.add(ctx, draft, reverses)?;
+    insert_prepared(conn, &prepared)?;
     Ok(id)
 }
 
@@ -378,9 +397,7 @@ pub fn reverse_entry(
             event_id: entry_id.to_string(),
             lines,
         };
-        let prepared = prepare(ctx, &draft, Some(entry_id.to_string()))?;
-        let id = prepared.header.id.clone();
-        insert_prepared(conn, std::slice::from_ref(&prepared))?;
+        let id = post_reversing(conn, ctx, &draft, Some(entry_id.to_string()))?;
         get_entry(conn, &id)
     })
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::invoices::allocate;
-use super::ledger::{insert_prepared, prepare, stored_currency};
+use super::ledger::{post, stored_currency};
 use super::parties::find_buyer_id_by_legal_id;
 use super::{new_id, now, page_size, Context, Page, ServiceError};
 use crate::domain::invoice::InvoiceKind;
@@ -235,7 +235,7 @@ pub fn record_payment(
             },
             ctx.chart.roles(),
         )?;
-        insert_prepared(conn, &[prepare(ctx, &draft, None)?])?;
+        post(conn, ctx, &draft)?;
         let allocs = load_allocations(conn, &row.id)?;
         to_payment(row, allocs)
     })

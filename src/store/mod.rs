@@ -5,6 +5,7 @@
 //! need a backend's own features (multi-row inserts) go through
 //! [`on_backend!`], which compiles the same code once per backend.
 
+pub mod pg_bulk;
 pub mod rows;
 pub mod schema;
 
@@ -39,6 +40,41 @@ macro_rules! on_backend {
             $crate::store::DbConnection::Postgres($c) => $body,
         }
     };
+}
+
+/// Rows per multi-row INSERT on the bulk paths. Full chunks go through a
+/// fixed-size array, so diesel caches their prepared statement (a `Vec` of
+/// varying length would be parsed and planned again for every chunk); only
+/// the remainder is prepared afresh. 256 rows of up to 20 columns stay under
+/// SQLite's and PostgreSQL's bind-parameter limits.
+pub const INSERT_CHUNK: usize = 256;
+
+/// Inserts a slice of `Insertable` rows into `$table` in chunks of
+/// [`INSERT_CHUNK`], on either backend. Evaluates to `QueryResult<usize>`.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        (|| -> diesel::QueryResult<usize> {
+            let rows = $rows;
+            let mut written = 0;
+            let mut chunks = rows.chunks_exact($crate::store::INSERT_CHUNK);
+            for chunk in &mut chunks {
+                let full: &[_; $crate::store::INSERT_CHUNK] = chunk
+                    .try_into()
+                    .map_err(|_| diesel::result::Error::RollbackTransaction)?;
+                written += $crate::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                    .values(full)
+                    .execute(c))?;
+            }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                written += $crate::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                    .values(rest)
+                    .execute(c))?;
+            }
+            Ok(written)
+        })()
+    }};
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,8 +211,10 @@ fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     // WAL lets readers work while one writer commits; foreign keys are off by
     // default in SQLite and our ledger check relies on a deferred one.
     conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = 15000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+        // busy_timeout first: switching to WAL takes a lock, and a pool
+        // opening connections while another one writes must wait, not fail.
+        "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
     )?;
     Ok(())
 }

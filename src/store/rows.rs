@@ -35,7 +35,7 @@ pub struct LegalIdRow {
     pub verified: i32,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = invoices, treat_none_as_default_value = false)]
 pub struct InvoiceRow {
     pub id: String,

@@ -1,4 +1,4 @@
-DROP FUNCTION IF EXISTS journal_entry_must_balance CASCADE;
+DROP FUNCTION IF EXISTS journal_entries_must_balance CASCADE;
 DROP FUNCTION IF EXISTS journal_line_entry_still_open CASCADE;
 DROP FUNCTION IF EXISTS ledger_insert_only CASCADE;
 DROP TABLE idempotency_keys;
