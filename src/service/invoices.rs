@@ -269,13 +269,13 @@ fn existing_by_number(
                     )
                     .select(InvoiceRow::as_select())
                     .load(c)?,
-                // One array bound and joined, so the plan is an index probe
-                // per number whatever the table's statistics say (a cached
-                // generic plan of `= ANY($2)` chose a sequential scan on a
-                // table that grew after it was planned).
+                // One array bound, and one index probe per number whatever
+                // the table's statistics say: a plain join (or `= ANY($2)`)
+                // let the planner scan the whole table once it had grown.
                 DbConnection::Postgres(c) => diesel::sql_query(
                     "SELECT i.* FROM unnest($2::text[]) AS wanted(number) \
-                     JOIN invoices i ON i.seller_id = $1 AND i.number = wanted.number",
+                     CROSS JOIN LATERAL (SELECT * FROM invoices \
+                       WHERE seller_id = $1 AND number = wanted.number LIMIT 1) i",
                 )
                 .bind::<diesel::sql_types::Text, _>(seller)
                 .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(chunk)
