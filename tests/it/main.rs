@@ -1,6 +1,9 @@
 //! Integration tests: one binary, so the suite links once.
 
 mod api;
+mod cii_fixtures;
 mod cli;
 mod common;
+mod intake_formats;
 mod ledger;
+mod ubl_fixtures;

@@ -1,0 +1,303 @@
+//! A guarded streaming XML reader for documents from outside: no DTD, no
+//! entity declarations, capped nesting and size, so no crafted file can
+//! exhaust memory. It yields simplified events and knows the path of the
+//! element it is in, for error messages.
+
+use std::io::BufRead;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::einvoice::DocumentError;
+
+/// Caps applied while reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest document accepted, in bytes.
+    pub max_bytes: u64,
+    /// Deepest element nesting accepted.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 64 * 1024 * 1024,
+            max_depth: 64,
+        }
+    }
+}
+
+/// A start tag, text, or end tag. Names are local (prefix stripped);
+/// attribute names too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlEvent {
+    Start {
+        local: String,
+        attrs: Vec<(String, String)>,
+    },
+    Text(String),
+    End {
+        local: String,
+    },
+}
+
+pub struct GuardedReader<R: BufRead> {
+    reader: Reader<R>,
+    buf: Vec<u8>,
+    /// Qualified names of the open elements, root first.
+    stack: Vec<String>,
+    limits: Limits,
+    /// An empty element's end, to yield after its start.
+    pending_end: Option<String>,
+}
+
+fn path_of(stack: &[String]) -> String {
+    let mut p = String::new();
+    for name in stack {
+        p.push('/');
+        p.push_str(name);
+    }
+    if p.is_empty() {
+        p.push('/');
+    }
+    p
+}
+
+fn local_of(qualified: &str) -> &str {
+    qualified.rsplit(':').next().unwrap_or(qualified)
+}
+
+impl<R: BufRead> GuardedReader<R> {
+    pub fn new(input: R, limits: Limits) -> Self {
+        let mut reader = Reader::from_reader(input);
+        let config = reader.config_mut();
+        config.trim_text(true);
+        config.expand_empty_elements = false;
+        GuardedReader {
+            reader,
+            buf: Vec::with_capacity(4096),
+            stack: Vec::with_capacity(16),
+            limits,
+            pending_end: None,
+        }
+    }
+
+    /// The path of the current element, e.g. `/Invoice/cac:LegalMonetaryTotal`.
+    pub fn path(&self) -> String {
+        path_of(&self.stack)
+    }
+
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    fn malformed(&self, message: impl Into<String>) -> DocumentError {
+        DocumentError::malformed(self.path(), message)
+    }
+
+    /// The next event, or None at the end of the document.
+    pub fn next(&mut self) -> Result<Option<XmlEvent>, DocumentError> {
+        if let Some(local) = self.pending_end.take() {
+            self.stack.pop();
+            return Ok(Some(XmlEvent::End { local }));
+        }
+        loop {
+            self.buf.clear();
+            let event = self
+                .reader
+                .read_event_into(&mut self.buf)
+                .map_err(|e| DocumentError::malformed(path_of(&self.stack), e.to_string()))?;
+            if self.reader.buffer_position() > self.limits.max_bytes {
+                return Err(DocumentError::Unsafe {
+                    message: format!("document larger than {} bytes", self.limits.max_bytes),
+                });
+            }
+            match event {
+                Event::DocType(_) => {
+                    return Err(DocumentError::Unsafe {
+                        message: "DTD and entity declarations are refused".into(),
+                    })
+                }
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let empty = matches!(event, Event::Empty(_));
+                    if self.stack.len() >= self.limits.max_depth {
+                        return Err(DocumentError::Unsafe {
+                            message: format!(
+                                "elements nested deeper than {} at {}",
+                                self.limits.max_depth,
+                                path_of(&self.stack)
+                            ),
+                        });
+                    }
+                    let qualified = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    let local = local_of(&qualified).to_string();
+                    let mut attrs = Vec::new();
+                    for a in e.attributes() {
+                        let a = a.map_err(|err| {
+                            DocumentError::malformed(path_of(&self.stack), err.to_string())
+                        })?;
+                        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+                        if key == "xmlns" || key.starts_with("xmlns:") {
+                            continue;
+                        }
+                        let value = a
+                            .unescape_value()
+                            .map_err(|err| {
+                                DocumentError::malformed(path_of(&self.stack), err.to_string())
+                            })?
+                            .into_owned();
+                        attrs.push((local_of(&key).to_string(), value));
+                    }
+                    self.stack.push(qualified);
+                    if empty {
+                        self.pending_end = Some(local.clone());
+                    }
+                    return Ok(Some(XmlEvent::Start { local, attrs }));
+                }
+                Event::End(ref e) => {
+                    let qualified = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    let local = local_of(&qualified).to_string();
+                    self.stack.pop();
+                    return Ok(Some(XmlEvent::End { local }));
+                }
+                Event::Text(t) => {
+                    let text = t
+                        .unescape()
+                        .map_err(|err| {
+                            DocumentError::malformed(path_of(&self.stack), err.to_string())
+                        })?
+                        .into_owned();
+                    if !text.is_empty() {
+                        return Ok(Some(XmlEvent::Text(text)));
+                    }
+                }
+                Event::CData(c) => {
+                    let text = String::from_utf8(c.into_inner().into_owned()).map_err(|_| {
+                        DocumentError::malformed(path_of(&self.stack), "CDATA is not UTF-8")
+                    })?;
+                    return Ok(Some(XmlEvent::Text(text)));
+                }
+                Event::Eof => {
+                    if !self.stack.is_empty() {
+                        return Err(DocumentError::malformed(
+                            path_of(&self.stack),
+                            "document ends inside an element",
+                        ));
+                    }
+                    return Ok(None);
+                }
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            }
+        }
+    }
+
+    /// The text of the element just started, up to its end; nested elements
+    /// are refused. Leaves the reader after the element's end tag.
+    pub fn text(&mut self) -> Result<String, DocumentError> {
+        let mut out = String::new();
+        loop {
+            match self.next()? {
+                Some(XmlEvent::Text(t)) => out.push_str(&t),
+                Some(XmlEvent::End { .. }) => return Ok(out),
+                Some(XmlEvent::Start { local, .. }) => {
+                    return Err(self.malformed(format!("unexpected element {local} in a value")))
+                }
+                None => return Err(self.malformed("document ends inside an element")),
+            }
+        }
+    }
+
+    /// Skips the element just started, with everything inside it.
+    pub fn skip(&mut self) -> Result<(), DocumentError> {
+        let depth = self.stack.len();
+        while self.stack.len() >= depth {
+            if self.next()?.is_none() {
+                return Err(self.malformed("document ends inside an element"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(xml: &str) -> Result<Vec<XmlEvent>, DocumentError> {
+        let mut r = GuardedReader::new(xml.as_bytes(), Limits::default());
+        let mut out = Vec::new();
+        while let Some(e) = r.next()? {
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn yields_local_names_text_and_attributes() {
+        let ev =
+            events(r#"<a:Root xmlns:a="urn:x"><a:V currencyID="EUR">1.50</a:V><a:E/></a:Root>"#)
+                .unwrap();
+        assert_eq!(
+            ev,
+            vec![
+                XmlEvent::Start {
+                    local: "Root".into(),
+                    attrs: vec![]
+                },
+                XmlEvent::Start {
+                    local: "V".into(),
+                    attrs: vec![("currencyID".into(), "EUR".into())]
+                },
+                XmlEvent::Text("1.50".into()),
+                XmlEvent::End { local: "V".into() },
+                XmlEvent::Start {
+                    local: "E".into(),
+                    attrs: vec![]
+                },
+                XmlEvent::End { local: "E".into() },
+                XmlEvent::End {
+                    local: "Root".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_dtds_and_entities() {
+        let billion = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><lolz>&lol2;</lolz>"#;
+        assert!(matches!(events(billion), Err(DocumentError::Unsafe { .. })));
+    }
+
+    #[test]
+    fn refuses_deep_nesting_and_large_documents() {
+        let deep = "<a>".repeat(100) + &"</a>".repeat(100);
+        assert!(matches!(events(&deep), Err(DocumentError::Unsafe { .. })));
+        let big = format!("<a>{}</a>", "x".repeat(5000));
+        let mut r = GuardedReader::new(
+            big.as_bytes(),
+            Limits {
+                max_bytes: 1000,
+                max_depth: 8,
+            },
+        );
+        let mut result = Ok(None);
+        for _ in 0..10 {
+            result = r.next();
+            if result.is_err() {
+                break;
+            }
+        }
+        assert!(matches!(result, Err(DocumentError::Unsafe { .. })));
+    }
+
+    #[test]
+    fn truncated_documents_are_malformed_with_their_path() {
+        match events("<Invoice><cbc:ID>F1</cbc:ID><cac:Total>") {
+            Err(DocumentError::Malformed { path, .. }) => {
+                assert_eq!(path, "/Invoice/cac:Total")
+            }
+            other => panic!("expected malformed, got {other:?}"),
+        }
+    }
+}
