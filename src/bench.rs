@@ -27,6 +27,129 @@ pub struct BenchArgs {
     /// Distinct buyers the invoices are spread over.
     #[arg(long, default_value_t = 1_000)]
     pub buyers: usize,
+    /// What to measure: `record` (invoices given as API input) or
+    /// `import-csv` (one CSV file of --count invoices imported end to end:
+    /// read, mapped, buyers found by SIREN or created, recorded with their
+    /// entries, in one transaction).
+    #[arg(long, value_enum, default_value_t = Scenario::Record)]
+    pub scenario: Scenario,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    Record,
+    ImportCsv,
+}
+
+/// A valid SIREN (Luhn) for buyer `n`.
+fn siren(n: usize) -> String {
+    let base = format!("{:08}", 10_000_000 + n);
+    let digits: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
+    // The check digit is the rightmost: the base's digits are doubled from
+    // its rightmost one.
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                *d
+            }
+        })
+        .sum();
+    format!("{base}{}", (10 - sum % 10) % 10)
+}
+
+fn write_csv(path: &std::path::Path, count: usize, buyers: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "seller_siren,number,issue_date,due_date,currency,buyer_name,buyer_country,buyer_siren,net,tax,gross"
+    )?;
+    let issue = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    for n in 0..count {
+        let net = 10_000 + (n as i64 * 7919) % 1_000_000;
+        let tax = net / 5;
+        let day = issue + chrono::Duration::days((n % 300) as i64);
+        let b = n % buyers;
+        writeln!(
+            out,
+            "732829320,C-{n:08},{day},{},EUR,Buyer {b},FR,{},{}.{:02},{}.{:02},{}.{:02}",
+            day + chrono::Duration::days(45),
+            siren(b),
+            net / 100,
+            net % 100,
+            tax / 100,
+            tax % 100,
+            (net + tax) / 100,
+            (net + tax) % 100
+        )?;
+    }
+    out.flush()
+}
+
+fn run_import_csv(
+    store: &Store,
+    scratch_dir: &std::path::Path,
+    backend: &str,
+    args: &BenchArgs,
+) -> CliResult {
+    use factorgate::formats::einvoice::read::{read_documents, ReadOptions};
+    use factorgate::service::imports::import_documents;
+    let path = scratch_dir.join("bench-invoices.csv");
+    write_csv(&path, args.count, args.buyers)?;
+    let size = std::fs::metadata(&path)?.len();
+    eprintln!(
+        "{backend}: importing one CSV file of {} invoices ({:.1} MB, {} buyers by SIREN)",
+        args.count,
+        size as f64 / 1e6,
+        args.buyers
+    );
+    let ctx = Context::default();
+    let mut conn = store.conn()?;
+    let mut options = ReadOptions::default();
+    options.limits.max_bytes = u64::MAX;
+    let started = Instant::now();
+    let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);
+    let (format, docs) = read_documents(file, &options)
+        .map_err(|e| CliError::input("bench_failed", e.to_string()))?;
+    let report = import_documents(
+        &mut conn,
+        &ctx,
+        "bench-invoices.csv",
+        format.as_str(),
+        docs,
+        args.batch,
+        &mut |done| {
+            if done % 100_000 < args.batch {
+                eprintln!("  {done} / {}", args.count);
+            }
+        },
+    );
+    let secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    if report.created != args.count {
+        return Err(CliError::input(
+            "bench_failed",
+            format!("import did not record every invoice: {report:?}"),
+        ));
+    }
+    println!(
+        "{backend}: imported {} invoices from one CSV file in {:.2} s = {:.0} invoices/s (batch {})",
+        args.count,
+        secs,
+        args.count as f64 / secs,
+        args.batch
+    );
+    Ok(())
 }
 
 /// A database made for the run and removed after it: a temporary SQLite
@@ -111,6 +234,25 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     } else {
         "postgres"
     };
+    if args.scenario == Scenario::ImportCsv {
+        let dir = scratch
+            ._dir
+            .as_ref()
+            .map(|d| d.0.clone())
+            .unwrap_or_else(std::env::temp_dir);
+        let mut conn = store.conn()?;
+        create_seller(
+            &mut conn,
+            &SellerInput {
+                name: "Bench SA".into(),
+                siren: Some("732829320".into()),
+                vat: None,
+                iban: None,
+            },
+        )?;
+        drop(conn);
+        return run_import_csv(&store, &dir, backend, args);
+    }
     let ctx = Context::default();
     let mut conn = store.conn()?;
     let seller = create_seller(

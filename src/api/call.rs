@@ -27,6 +27,8 @@ pub struct Call {
     /// Path parameters, percent-decoded, by name.
     pub params: Vec<(String, String)>,
     pub query: String,
+    /// The request's Content-Type, as sent.
+    pub content_type: Option<String>,
     pub body: Bytes,
 }
 

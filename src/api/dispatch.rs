@@ -16,7 +16,7 @@ use super::auth;
 use super::call::{Call, Reply};
 use super::idempotency::{self, Claim, IdemRequest};
 use super::problem::Problem;
-use super::routes::{self, RouteSpec};
+use super::routes::{self, Op, RouteSpec};
 use super::ApiState;
 
 /// Registers the table's routes (one resource per path), the 405 answer of
@@ -81,7 +81,8 @@ async fn pipeline(
         })?;
     let principal = auth::authorize(&state.store, req.headers(), spec).await?;
     let body = read_body(req, payload, state.body_limit).await?;
-    if spec.method == "POST" {
+    // Imports take files of any type; every other POST takes JSON.
+    if spec.method == "POST" && spec.op != Op::CreateImport {
         check_content_type(req, &body)?;
     }
     let idem = match (req.headers().get(idempotency::HEADER), &principal) {
@@ -103,6 +104,11 @@ async fn pipeline(
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         query: req.query_string().to_string(),
+        content_type: req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
         body,
     };
     // A task of its own: if the client hangs up, the work still finishes and

@@ -3,7 +3,7 @@
 //! schemas/openapi.yaml against them.
 
 use super::call::{Call, Reply};
-use super::handlers::{health, invoices, ledger, parties, payments, reports};
+use super::handlers::{health, imports, invoices, ledger, parties, payments, reports};
 use super::problem::Problem;
 use crate::service::keys::Role;
 
@@ -30,6 +30,8 @@ pub enum Op {
     ListInvoices,
     GetInvoice,
     InvoiceEntries,
+    CreateImport,
+    InvoiceDocument,
     CreateCreditNotes,
     ListCreditNotes,
     GetCreditNote,
@@ -122,6 +124,13 @@ static ROUTES: &[RouteSpec] = &[
     route("GET", "/v1/invoices", ALL, Op::ListInvoices),
     route("GET", "/v1/invoices/{id}", ALL, Op::GetInvoice),
     route("GET", "/v1/invoices/{id}/entries", ALL, Op::InvoiceEntries),
+    route(
+        "GET",
+        "/v1/invoices/{id}/document",
+        ALL,
+        Op::InvoiceDocument,
+    ),
+    route("POST", "/v1/imports", ALL, Op::CreateImport),
     creating(
         "/v1/credit-notes",
         ALL,
@@ -170,6 +179,8 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::ListInvoices => invoices::list_invoices(call).await,
         Op::GetInvoice => invoices::get_invoice(call).await,
         Op::InvoiceEntries => invoices::invoice_entries(call).await,
+        Op::CreateImport => imports::create_import(call).await,
+        Op::InvoiceDocument => invoices::get_invoice_document(call).await,
         Op::CreateCreditNotes => invoices::create_credit_notes(call).await,
         Op::ListCreditNotes => invoices::list_credit_notes(call).await,
         Op::GetCreditNote => invoices::get_credit_note(call).await,
@@ -207,7 +218,10 @@ mod tests {
                     assert!(roles.contains(&Role::Admin), "{} lists no admin", r.path);
                 }
             }
-            assert_eq!(r.creates.is_some(), r.method == "POST", "{}", r.path);
+            // Every POST creates a resource named by the Location of its
+            // 201, except imports, whose report names what each file made.
+            let creates = r.method == "POST" && r.op != Op::CreateImport;
+            assert_eq!(r.creates.is_some(), creates, "{}", r.path);
         }
     }
 }

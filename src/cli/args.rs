@@ -73,6 +73,9 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Import invoice files (UBL, CII, Factur-X PDF, CSV, JSON), each whole
+    /// or not at all.
+    Import(super::import::ImportArgs),
     /// Measure recording invoices with their journal entries.
     Bench(crate::bench::BenchArgs),
 }
@@ -180,6 +183,16 @@ pub enum InvoicesCmd {
         id: String,
         #[command(flatten)]
         format: FormatArg,
+    },
+    /// Write an invoice as an e-invoice document (UBL 2.1 or CII).
+    Export {
+        id: String,
+        /// `ubl` or `cii`.
+        #[arg(long, default_value = "ubl")]
+        syntax: String,
+        /// File to write (standard output when absent).
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }
 

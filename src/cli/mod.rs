@@ -1,6 +1,7 @@
 //! The `factorgate` command line: clap definitions and dispatch to services.
 
 pub mod args;
+pub mod import;
 pub mod output;
 pub mod tables;
 
@@ -202,6 +203,7 @@ pub fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(&cli, args),
+        Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
         _ => {
             let app = open(settings(&cli, None)?)?;
             run_data_command(&cli.command, &app)
@@ -312,6 +314,9 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             let page = service::invoices::list_invoices(conn, &filter)?;
             print(format.format, &page, &page.items)?;
             next_page_hint(format.format, &page.next_cursor);
+        }
+        Command::Invoices(InvoicesCmd::Export { id, syntax, output }) => {
+            import::export_document(conn, id, syntax, output.as_deref())?;
         }
         Command::Invoices(InvoicesCmd::Show { id, format }) => {
             let inv = service::invoices::get_invoice(conn, id)?;
@@ -470,7 +475,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             service::keys::revoke_key(conn, id)?;
             eprintln!("key {id} revoked");
         }
-        Command::Serve(_) | Command::Migrate | Command::Bench(_) => {
+        Command::Serve(_) | Command::Migrate | Command::Bench(_) | Command::Import(_) => {
             unreachable!("handled before opening a connection")
         }
     }

@@ -178,6 +178,32 @@ pub struct ValidInvoice {
     pub order_reference: Option<String>,
     /// Term beyond the French LME cap (accepted, flagged).
     pub lme_exceeded: bool,
+    /// What an imported e-invoice states beyond the above.
+    pub intake: Option<IntakeDetails>,
+}
+
+/// EN 16931 terms an imported invoice carries and the API's input does not.
+/// Amounts in minor units of the invoice currency.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IntakeDetails {
+    /// BT-3, e.g. 380, 381, 393 (factored), 396 (factored credit note).
+    pub type_code: String,
+    /// BT-106.
+    pub line_total: Option<i64>,
+    /// BT-113: already paid (an advance [acompte]), settled at issue.
+    pub prepaid: i64,
+    /// BT-115 as stated.
+    pub payable: i64,
+    /// BG-10: who is to be paid when it is not the seller (a factor).
+    pub payee_name: Option<String>,
+    /// The payee's VAT or legal id, as stated.
+    pub payee_id: Option<String>,
+    /// BT-84: the first payment account (IBAN) stated.
+    pub seller_iban: Option<String>,
+    /// ubl, cii, csv or json.
+    pub source_format: String,
+    /// BT-24.
+    pub profile: Option<String>,
 }
 
 fn text_field(field: &str, value: &str, max: usize) -> Result<String, InvoiceError> {
@@ -289,6 +315,7 @@ impl InvoiceInput {
             order_reference: optional_text("order_reference", &self.order_reference, 200)?,
             lme_exceeded: self.kind == InvoiceKind::Invoice
                 && exceeds_lme_cap(self.issue_date, self.due_date),
+            intake: None,
         })
     }
 }
@@ -317,6 +344,39 @@ impl ValidInvoice {
         ] {
             h.update(part.as_bytes());
             h.update([0x1f]);
+        }
+        // What a document adds counts only where it says more than the
+        // fields above imply, so the same invoice recorded through the API
+        // and imported from its UBL/CII export is the same content. Where it
+        // came from, its profile and the account to pay are not content.
+        if let Some(d) = &self.intake {
+            let default_code = match self.kind {
+                InvoiceKind::Invoice => "380",
+                InvoiceKind::CreditNote => "381",
+            };
+            let mut extra = |tag: &str, value: String| {
+                h.update(tag.as_bytes());
+                h.update(value.as_bytes());
+                h.update([0x1f]);
+            };
+            if d.type_code != default_code {
+                extra("type", d.type_code.clone());
+            }
+            if d.line_total.is_some_and(|v| v != self.net) {
+                extra("lines", d.line_total.unwrap_or_default().to_string());
+            }
+            if d.prepaid != 0 {
+                extra("prepaid", d.prepaid.to_string());
+            }
+            if d.payable != self.gross - d.prepaid {
+                extra("payable", d.payable.to_string());
+            }
+            if let Some(p) = &d.payee_name {
+                extra("payee", p.clone());
+            }
+            if let Some(p) = &d.payee_id {
+                extra("payee_id", p.clone());
+            }
         }
         hex::encode(h.finalize())
     }

@@ -3,6 +3,7 @@
 
 pub mod aging;
 pub mod ids;
+pub mod intake;
 pub mod invoice;
 pub mod party;
 pub mod payment;

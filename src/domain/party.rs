@@ -92,6 +92,9 @@ pub struct ValidBuyer {
     pub name: String,
     pub country: String,
     pub legal_ids: Vec<LegalId>,
+    /// Ids read from a document that fail their check: kept, marked
+    /// unverified, so the same document finds the same buyer again.
+    pub unverified_ids: Vec<LegalId>,
 }
 
 /// A person typing an id that fails its check is refused (DOMAIN.md).
@@ -113,6 +116,7 @@ pub fn validate_buyer(input: &BuyerInput) -> Result<ValidBuyer, PartyError> {
         name,
         country,
         legal_ids,
+        unverified_ids: Vec::new(),
     })
 }
 

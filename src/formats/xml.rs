@@ -3,7 +3,7 @@
 //! exhaust memory. It yields simplified events and knows the path of the
 //! element it is in, for error messages.
 
-use std::io::BufRead;
+use std::io::{BufRead, Take};
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -43,7 +43,9 @@ pub enum XmlEvent {
 }
 
 pub struct GuardedReader<R: BufRead> {
-    reader: Reader<R>,
+    /// The input cut one byte past the size cap, so that no single event
+    /// (a text node, an attribute) can buffer more than the cap allows.
+    reader: Reader<Take<R>>,
     buf: Vec<u8>,
     /// Qualified names of the open elements, root first.
     stack: Vec<String>,
@@ -70,7 +72,7 @@ fn local_of(qualified: &str) -> &str {
 
 impl<R: BufRead> GuardedReader<R> {
     pub fn new(input: R, limits: Limits) -> Self {
-        let mut reader = Reader::from_reader(input);
+        let mut reader = Reader::from_reader(input.take(limits.max_bytes.saturating_add(1)));
         let config = reader.config_mut();
         config.trim_text(true);
         config.expand_empty_elements = false;
@@ -96,6 +98,12 @@ impl<R: BufRead> GuardedReader<R> {
         DocumentError::malformed(self.path(), message)
     }
 
+    fn too_large(&self) -> DocumentError {
+        DocumentError::Unsafe {
+            message: format!("document larger than {} bytes", self.limits.max_bytes),
+        }
+    }
+
     /// The next event, or None at the end of the document.
     pub fn next(&mut self) -> Result<Option<XmlEvent>, DocumentError> {
         if let Some(local) = self.pending_end.take() {
@@ -104,14 +112,19 @@ impl<R: BufRead> GuardedReader<R> {
         }
         loop {
             self.buf.clear();
-            let event = self
-                .reader
-                .read_event_into(&mut self.buf)
-                .map_err(|e| DocumentError::malformed(path_of(&self.stack), e.to_string()))?;
+            let event = match self.reader.read_event_into(&mut self.buf) {
+                Ok(event) => event,
+                // The cap cut the input short: whatever broke there, size is why.
+                Err(_) if self.reader.get_ref().limit() == 0 => return Err(self.too_large()),
+                Err(e) => {
+                    return Err(DocumentError::malformed(
+                        path_of(&self.stack),
+                        e.to_string(),
+                    ))
+                }
+            };
             if self.reader.buffer_position() > self.limits.max_bytes {
-                return Err(DocumentError::Unsafe {
-                    message: format!("document larger than {} bytes", self.limits.max_bytes),
-                });
+                return Err(self.too_large());
             }
             match event {
                 Event::DocType(_) => {
@@ -289,6 +302,51 @@ mod tests {
             }
         }
         assert!(matches!(result, Err(DocumentError::Unsafe { .. })));
+    }
+
+    /// Counts the bytes the reader pulls from its source.
+    struct Counting<R> {
+        inner: R,
+        pulled: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl<R: std::io::Read> std::io::Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.pulled.set(self.pulled.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn one_huge_text_or_attribute_is_refused_before_it_is_buffered() {
+        // 50 MB without markup, in a text node or in an attribute: the size
+        // cap must stop reading at the cap, not after buffering it all.
+        for start in [&b"<a>"[..], &b"<a b=\""[..]] {
+            let pulled = std::rc::Rc::new(std::cell::Cell::new(0));
+            let endless = std::io::Read::take(std::io::repeat(b'x'), 50_000_000);
+            let input = std::io::BufReader::new(Counting {
+                inner: std::io::Read::chain(start, endless),
+                pulled: pulled.clone(),
+            });
+            let limits = Limits {
+                max_bytes: 100_000,
+                max_depth: 8,
+            };
+            let mut r = GuardedReader::new(input, limits);
+            let mut result = Ok(None);
+            for _ in 0..10 {
+                result = r.next();
+                if result.is_err() {
+                    break;
+                }
+            }
+            assert!(
+                matches!(result, Err(DocumentError::Unsafe { .. })),
+                "{result:?}"
+            );
+            assert!(pulled.get() < 200_000, "read {} bytes", pulled.get());
+        }
     }
 
     #[test]

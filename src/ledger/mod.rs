@@ -14,8 +14,8 @@ pub mod trial_balance;
 pub use chart::{Account, Chart, ChartError, ChartRoles, JournalCode};
 pub use entry::{EntryDraft, EntryLine};
 pub use posting::{
-    post_credit_note, post_invoice, post_payment, InvoiceFacts, PaymentFacts, SaleKind,
-    CREDIT_NOTE_ISSUED, INVOICE_ISSUED, PAYMENT_RECEIVED,
+    post_credit_note, post_invoice, post_payment, post_prepaid_applied, InvoiceFacts, PaymentFacts,
+    SaleKind, CREDIT_NOTE_ISSUED, INVOICE_ISSUED, PAYMENT_RECEIVED, PREPAID_APPLIED,
 };
 pub use trial_balance::{trial_balance, CurrencyTotal, TrialBalance, TrialBalanceRow};
 

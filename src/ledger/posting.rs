@@ -19,6 +19,7 @@ use crate::money::Currency;
 pub const INVOICE_ISSUED: &str = "invoice.issued";
 pub const CREDIT_NOTE_ISSUED: &str = "credit_note.issued";
 pub const PAYMENT_RECEIVED: &str = "payment.received";
+pub const PREPAID_APPLIED: &str = "invoice.prepaid_applied";
 
 /// What was sold, which decides the sales account (707 or 706).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +217,53 @@ pub fn post_payment(facts: &PaymentFacts, roles: &ChartRoles) -> Result<EntryDra
         piece_date: facts.received_on,
         event_kind: PAYMENT_RECEIVED.to_string(),
         event_id: facts.payment_id.clone(),
+        lines,
+    })
+}
+
+/// An advance the buyer paid before the invoice [acompte reçu], booked then
+/// to 4191, settles that much of the invoice at issue: debit 4191, credit
+/// 411 on the buyer's sub-ledger. `prepaid` is the invoice's BT-113.
+pub fn post_prepaid_applied(
+    facts: &InvoiceFacts,
+    prepaid: i64,
+    roles: &ChartRoles,
+) -> Result<EntryDraft, LedgerError> {
+    let label = format!("Acompte imputé facture {}", facts.number);
+    let mut lines = Vec::with_capacity(2);
+    let c = facts.currency;
+    push_line(
+        &mut lines,
+        Side::Debit,
+        &roles.customer_credit,
+        prepaid,
+        c,
+        &label,
+        None,
+    )?;
+    push_line(
+        &mut lines,
+        Side::Credit,
+        &roles.receivable,
+        prepaid,
+        c,
+        &label,
+        Some(&facts.buyer_id),
+    )?;
+    if lines.is_empty() {
+        return Err(LedgerError::NothingToPost {
+            event_kind: PREPAID_APPLIED,
+            event_id: facts.invoice_id.clone(),
+        });
+    }
+    Ok(EntryDraft {
+        journal: JournalCode::Sales.code().to_string(),
+        date: facts.issue_date,
+        label,
+        piece_ref: facts.number.clone(),
+        piece_date: facts.issue_date,
+        event_kind: PREPAID_APPLIED.to_string(),
+        event_id: facts.invoice_id.clone(),
         lines,
     })
 }
@@ -462,5 +510,34 @@ mod tests {
             prop_assert_eq!(receivable, if credit_note { -(net + tax) } else { net + tax });
             prop_assert_eq!(e.lines.len(), 1 + usize::from(net > 0) + usize::from(tax > 0));
         }
+    }
+
+    #[test]
+    fn a_prepaid_amount_moves_from_advances_to_the_receivable() {
+        let roles = Chart::pcg_default().roles().clone();
+        let facts = InvoiceFacts {
+            invoice_id: "inv-1".into(),
+            number: "F-9".into(),
+            buyer_id: "b-1".into(),
+            issue_date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            net: 100_000,
+            tax: 20_000,
+            gross: 120_000,
+            currency: Currency::from_code("EUR").unwrap(),
+            kind: SaleKind::Goods,
+        };
+        let e = post_prepaid_applied(&facts, 30_000, &roles).unwrap();
+        assert_eq!(e.event_kind, PREPAID_APPLIED);
+        assert_eq!(e.lines.len(), 2);
+        assert_eq!(
+            (e.lines[0].account.as_str(), e.lines[0].debit),
+            ("4191", 30_000)
+        );
+        assert_eq!(
+            (e.lines[1].account.as_str(), e.lines[1].credit),
+            ("411", 30_000)
+        );
+        assert_eq!(e.lines[1].buyer_id.as_deref(), Some("b-1"));
+        assert!(post_prepaid_applied(&facts, 0, &roles).is_err());
     }
 }

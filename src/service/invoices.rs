@@ -18,7 +18,7 @@ use crate::domain::invoice::{
 };
 use crate::error::ErrorCode;
 use crate::insert_rows;
-use crate::ledger::{post_credit_note, post_invoice, InvoiceFacts, SaleKind};
+use crate::ledger::{post_credit_note, post_invoice, post_prepaid_applied, InvoiceFacts, SaleKind};
 use crate::money::Money;
 use crate::store::rows::{AllocationRow, InvoiceRow};
 use crate::store::schema::{allocations, buyers, invoices};
@@ -58,6 +58,28 @@ pub struct Invoice {
     pub credited_invoice_id: Option<String>,
     pub buyer_reference: Option<String>,
     pub order_reference: Option<String>,
+    /// EN 16931 type code (BT-3): 380 invoice, 381 credit note, 393/396 factored.
+    pub type_code: String,
+    /// Sum of line net amounts (BT-106), when the document stated it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_total: Option<Money>,
+    /// Advance already paid (BT-113), settled at issue.
+    pub prepaid: Money,
+    /// Amount due as the document stated it (BT-115).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payable: Option<Money>,
+    /// Who is to be paid when it is not the seller (a factor), BG-10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payee_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payee_id: Option<String>,
+    /// The seller's account the document asks to be paid on (BT-84).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_iban: Option<String>,
+    /// api, ubl, cii, csv or json.
+    pub source_format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub created_at: NaiveDateTime,
 }
 
@@ -82,6 +104,15 @@ pub fn to_invoice(row: InvoiceRow) -> Result<Invoice, ServiceError> {
         credited_invoice_id: row.credited_invoice_id,
         buyer_reference: row.buyer_reference,
         order_reference: row.order_reference,
+        type_code: row.type_code,
+        line_total: row.line_total_minor.map(|m| Money::new(m, c)),
+        prepaid: Money::new(row.prepaid_minor, c),
+        payable: row.payable_minor.map(|m| Money::new(m, c)),
+        payee_name: row.payee_name,
+        payee_id: row.payee_id,
+        seller_iban: row.seller_iban,
+        source_format: row.source_format,
+        profile: row.profile,
         created_at: row.created_at,
     })
 }
@@ -289,7 +320,7 @@ fn existing_by_number(
     Ok(found)
 }
 
-fn record_valid(
+pub(crate) fn record_valid(
     conn: &mut DbConnection,
     ctx: &Context,
     valid: &[ValidInvoice],
@@ -314,6 +345,11 @@ fn record_valid(
                 format!("[{i}].number: invoice {} of this seller was already recorded with different content", v.number),
             ));
         }
+        let intake = v.intake.as_ref();
+        // An advance already received [acompte] is settled at issue: what
+        // stays open is gross - prepaid (negative: we owe the buyer).
+        let prepaid = intake.map_or(0, |d| d.prepaid);
+        let open = v.gross - prepaid;
         let row = InvoiceRow {
             id: new_id(),
             seller_id: r.seller_id.clone(),
@@ -326,11 +362,13 @@ fn record_valid(
             net_minor: v.net,
             tax_minor: v.tax,
             gross_minor: v.gross,
-            open_minor: v.gross,
+            open_minor: open,
             payment_terms: v.payment_terms.clone(),
             lme_exceeded: i32::from(v.lme_exceeded),
-            state: if v.gross == 0 {
+            state: if open <= 0 {
                 InvoiceState::Paid
+            } else if prepaid > 0 {
+                InvoiceState::PartiallyPaid
             } else {
                 InvoiceState::Open
             }
@@ -341,6 +379,23 @@ fn record_valid(
             order_reference: v.order_reference.clone(),
             content_hash: hash,
             created_at,
+            type_code: intake.map(|d| d.type_code.clone()).unwrap_or_else(|| {
+                match v.kind {
+                    InvoiceKind::Invoice => "380",
+                    InvoiceKind::CreditNote => "381",
+                }
+                .to_string()
+            }),
+            line_total_minor: intake.and_then(|d| d.line_total),
+            prepaid_minor: prepaid,
+            payable_minor: intake.map(|d| d.payable),
+            payee_name: intake.and_then(|d| d.payee_name.clone()),
+            payee_id: intake.and_then(|d| d.payee_id.clone()),
+            seller_iban: intake.and_then(|d| d.seller_iban.clone()),
+            source_format: intake
+                .map(|d| d.source_format.clone())
+                .unwrap_or_else(|| "api".to_string()),
+            profile: intake.and_then(|d| d.profile.clone()),
         };
         if v.gross != 0 {
             let facts = InvoiceFacts {
@@ -362,6 +417,13 @@ fn record_valid(
             entries
                 .add(ctx, &draft, None)
                 .map_err(|e| e.at(&format!("[{i}]")))?;
+            if prepaid != 0 && v.kind == InvoiceKind::Invoice {
+                let draft = post_prepaid_applied(&facts, prepaid, ctx.chart.roles())
+                    .map_err(|e| ServiceError::Ledger(e).at(&format!("[{i}]")))?;
+                entries
+                    .add(ctx, &draft, None)
+                    .map_err(|e| e.at(&format!("[{i}]")))?;
+            }
         }
         if let Some(target) = &v.credited_invoice {
             credit_links.push((results.len(), target.clone()));

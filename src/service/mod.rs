@@ -1,6 +1,8 @@
 //! Use cases. Each opens one transaction, applies the rules of `domain` and
 //! `ledger`, and writes the state change and its journal entry together.
 
+pub mod documents;
+pub mod imports;
 pub mod invoices;
 pub mod keys;
 pub mod ledger;

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{new_id, now, page_size, Page, ServiceError};
-use crate::domain::ids::LegalIdScheme;
+use crate::domain::ids::{LegalId, LegalIdScheme};
 use crate::domain::party::{
-    validate_buyer, validate_seller, BuyerInput, LegalIdInput, PartyError, SellerInput,
+    validate_buyer, validate_seller, BuyerInput, LegalIdInput, PartyError, SellerInput, ValidBuyer,
 };
 use crate::error::ErrorCode;
 use crate::store::rows::{BuyerRow, LegalIdRow, SellerRow};
@@ -112,8 +112,19 @@ pub struct Buyer {
 
 pub fn create_buyer(conn: &mut DbConnection, input: &BuyerInput) -> Result<Buyer, ServiceError> {
     let valid = validate_buyer(input)?;
-    write_tx(conn, |conn| {
-        for (i, id) in valid.legal_ids.iter().enumerate() {
+    write_tx(conn, |conn| insert_buyer(conn, &valid))
+}
+
+/// Writes a checked buyer inside the caller's transaction; a legal id that
+/// already belongs to a buyer is a conflict.
+pub fn insert_buyer(conn: &mut DbConnection, valid: &ValidBuyer) -> Result<Buyer, ServiceError> {
+    {
+        for (i, id) in valid
+            .legal_ids
+            .iter()
+            .chain(&valid.unverified_ids)
+            .enumerate()
+        {
             let owner: Option<String> = buyer_legal_ids::table
                 .filter(
                     buyer_legal_ids::scheme
@@ -143,15 +154,14 @@ pub fn create_buyer(conn: &mut DbConnection, input: &BuyerInput) -> Result<Buyer
         diesel::insert_into(buyers::table)
             .values(&row)
             .execute(conn)?;
-        let ids: Vec<LegalIdRow> = valid
-            .legal_ids
-            .iter()
-            .map(|l| LegalIdRow {
-                scheme: l.scheme.as_str().to_string(),
-                value: l.value.clone(),
-                buyer_id: row.id.clone(),
-                verified: 1,
-            })
+        let row_of = |l: &LegalId, verified: i32| LegalIdRow {
+            scheme: l.scheme.as_str().to_string(),
+            value: l.value.clone(),
+            buyer_id: row.id.clone(),
+            verified,
+        };
+        let ids: Vec<LegalIdRow> = (valid.legal_ids.iter().map(|l| row_of(l, 1)))
+            .chain(valid.unverified_ids.iter().map(|l| row_of(l, 0)))
             .collect();
         for id in &ids {
             diesel::insert_into(buyer_legal_ids::table)
@@ -159,7 +169,7 @@ pub fn create_buyer(conn: &mut DbConnection, input: &BuyerInput) -> Result<Buyer
                 .execute(conn)?;
         }
         Ok(to_buyer(row, ids))
-    })
+    }
 }
 
 fn to_buyer(row: BuyerRow, ids: Vec<LegalIdRow>) -> Buyer {

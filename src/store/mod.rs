@@ -45,7 +45,7 @@ macro_rules! on_backend {
 /// Rows per multi-row INSERT on the bulk paths. Full chunks go through a
 /// fixed-size array, so diesel caches their prepared statement (a `Vec` of
 /// varying length would be parsed and planned again for every chunk); only
-/// the remainder is prepared afresh. 256 rows of up to 20 columns stay under
+/// the remainder is prepared afresh. 256 rows of up to 32 columns stay under
 /// SQLite's and PostgreSQL's bind-parameter limits.
 pub const INSERT_CHUNK: usize = 256;
 

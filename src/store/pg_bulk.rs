@@ -27,11 +27,15 @@ pub fn insert_invoices(conn: &mut PgConnection, rows: &[InvoiceRow]) -> QueryRes
     diesel::sql_query(
         "INSERT INTO invoices (id, seller_id, buyer_id, number, kind, issue_date, due_date, \
          currency, net_minor, tax_minor, gross_minor, open_minor, payment_terms, lme_exceeded, \
-         state, credited_invoice_id, buyer_reference, order_reference, content_hash, created_at) \
+         state, credited_invoice_id, buyer_reference, order_reference, content_hash, created_at, \
+         type_code, line_total_minor, prepaid_minor, payable_minor, payee_name, payee_id, \
+         seller_iban, source_format, profile) \
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
          $6::date[], $7::date[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], \
          $12::bigint[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], \
-         $18::text[], $19::text[], $20::timestamp[])",
+         $18::text[], $19::text[], $20::timestamp[], $21::text[], $22::bigint[], \
+         $23::bigint[], $24::bigint[], $25::text[], $26::text[], $27::text[], $28::text[], \
+         $29::text[])",
     )
     .bind::<Array<Text>, _>(column!(rows, id))
     .bind::<Array<Text>, _>(column!(rows, seller_id))
@@ -53,6 +57,15 @@ pub fn insert_invoices(conn: &mut PgConnection, rows: &[InvoiceRow]) -> QueryRes
     .bind::<Array<Nullable<Text>>, _>(column!(rows, order_reference, opt))
     .bind::<Array<Text>, _>(column!(rows, content_hash))
     .bind::<Array<Timestamp>, _>(column!(rows, created_at))
+    .bind::<Array<Text>, _>(column!(rows, type_code))
+    .bind::<Array<Nullable<BigInt>>, _>(column!(rows, line_total_minor))
+    .bind::<Array<BigInt>, _>(column!(rows, prepaid_minor))
+    .bind::<Array<Nullable<BigInt>>, _>(column!(rows, payable_minor))
+    .bind::<Array<Nullable<Text>>, _>(column!(rows, payee_name, opt))
+    .bind::<Array<Nullable<Text>>, _>(column!(rows, payee_id, opt))
+    .bind::<Array<Nullable<Text>>, _>(column!(rows, seller_iban, opt))
+    .bind::<Array<Text>, _>(column!(rows, source_format))
+    .bind::<Array<Nullable<Text>>, _>(column!(rows, profile, opt))
     .execute(conn)
 }
 

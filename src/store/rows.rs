@@ -58,6 +58,15 @@ pub struct InvoiceRow {
     pub order_reference: Option<String>,
     pub content_hash: String,
     pub created_at: NaiveDateTime,
+    pub type_code: String,
+    pub line_total_minor: Option<i64>,
+    pub prepaid_minor: i64,
+    pub payable_minor: Option<i64>,
+    pub payee_name: Option<String>,
+    pub payee_id: Option<String>,
+    pub seller_iban: Option<String>,
+    pub source_format: String,
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -53,6 +53,15 @@ diesel::table! {
         order_reference -> Nullable<Text>,
         content_hash -> Text,
         created_at -> Timestamp,
+        type_code -> Text,
+        line_total_minor -> Nullable<BigInt>,
+        prepaid_minor -> BigInt,
+        payable_minor -> Nullable<BigInt>,
+        payee_name -> Nullable<Text>,
+        payee_id -> Nullable<Text>,
+        seller_iban -> Nullable<Text>,
+        source_format -> Text,
+        profile -> Nullable<Text>,
     }
 }
 

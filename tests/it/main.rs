@@ -4,6 +4,8 @@ mod api;
 mod cii_fixtures;
 mod cli;
 mod common;
+mod documents;
+mod imports;
 mod intake_formats;
 mod ledger;
 mod ubl_fixtures;

@@ -242,3 +242,45 @@ mod tests {
         assert!(!is_array(b"{}"));
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentQuery {
+    /// `ubl` (default) or `cii`.
+    syntax: Option<String>,
+}
+
+/// The invoice as an e-invoice document: UBL 2.1 or CII (XML).
+pub async fn get_invoice_document(call: Call) -> Result<Reply, Problem> {
+    use crate::formats::einvoice::{cii_write::write_cii, ubl_write::write_ubl, Syntax};
+    let q: DocumentQuery = call.query()?;
+    let syntax = match q.syntax.as_deref().unwrap_or("ubl") {
+        "ubl" => Syntax::Ubl,
+        "cii" => Syntax::Cii,
+        other => {
+            return Err(
+                Problem::query_invalid(format!("syntax: '{other}' is not ubl or cii"))
+                    .with_field("syntax"),
+            )
+        }
+    };
+    let id = call.param("id").to_string();
+    let doc = call
+        .db(move |conn, _| crate::service::documents::invoice_document(conn, &id, syntax))
+        .await?;
+    let mut xml = Vec::with_capacity(8192);
+    let written = match syntax {
+        Syntax::Cii => write_cii(&doc, &mut xml),
+        _ => write_ubl(&doc, &mut xml),
+    };
+    written.map_err(|e| {
+        tracing::error!(error = %e, "document writing failed");
+        Problem::internal()
+    })?;
+    Ok(Reply {
+        status: StatusCode::OK,
+        content_type: "application/xml",
+        body: actix_web::web::Bytes::from(xml),
+        headers: Vec::new(),
+    })
+}

@@ -2,6 +2,7 @@
 //! `store.run`, shape the answer.
 
 pub mod health;
+pub mod imports;
 pub mod invoices;
 pub mod ledger;
 pub mod parties;

@@ -81,8 +81,11 @@ fn required(doc: &EInvoice, out: &mut Vec<Violation>) {
         Term::Currency,
         "the currency (BT-5)",
     );
+    // A flat file (CSV, JSON) names our seller by VAT or SIREN; its name is
+    // in our records.
+    let flat = matches!(doc.syntax, Syntax::Csv | Syntax::Json);
     need(
-        !doc.seller.name.trim().is_empty(),
+        flat || !doc.seller.name.trim().is_empty(),
         "BR-06",
         Term::SellerName,
         "the seller name (BT-27)",

@@ -1,0 +1,9 @@
+ALTER TABLE invoices DROP COLUMN profile;
+ALTER TABLE invoices DROP COLUMN source_format;
+ALTER TABLE invoices DROP COLUMN seller_iban;
+ALTER TABLE invoices DROP COLUMN payee_id;
+ALTER TABLE invoices DROP COLUMN payee_name;
+ALTER TABLE invoices DROP COLUMN payable_minor;
+ALTER TABLE invoices DROP COLUMN prepaid_minor;
+ALTER TABLE invoices DROP COLUMN line_total_minor;
+ALTER TABLE invoices DROP COLUMN type_code;
