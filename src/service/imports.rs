@@ -352,12 +352,14 @@ fn resolve_buyer(
         };
         if let Some(owner) = find_buyer_id_by_legal_id(conn, &input)? {
             match &found {
-                Some((other, by)) if *other != owner => return Err(ServiceError::Conflict {
-                    code: "buyer_ids_disagree",
-                    message: format!(
+                Some((other, by)) if *other != owner => {
+                    return Err(ServiceError::Conflict {
+                        code: "buyer_ids_disagree",
+                        message: format!(
                         "the buyer's {by} belongs to buyer {other} but its {id} to buyer {owner}"
                     ),
-                }),
+                    })
+                }
                 _ => found = Some((owner, id)),
             }
         }

@@ -23,14 +23,14 @@ const SELLER_SIREN: &str = "552100554";
 const BUYER_SIREN: &str = "732829320";
 
 /// An answer, read whole.
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Resp {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 impl Resp {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
                 "{}: body is not JSON ({e}): {}",
@@ -45,7 +45,7 @@ impl Resp {
     }
 
     /// Asserts a problem+json answer with this status and code.
-    fn problem(&self, status: u16, code: &str) -> Value {
+    pub(crate) fn problem(&self, status: u16, code: &str) -> Value {
         assert_eq!(
             self.status.as_u16(),
             status,
@@ -63,7 +63,7 @@ impl Resp {
         p
     }
 
-    fn expect(&self, status: u16) -> Value {
+    pub(crate) fn expect(&self, status: u16) -> Value {
         assert_eq!(
             self.status.as_u16(),
             status,
@@ -91,12 +91,12 @@ where
 }
 
 /// The application under test, behind one concrete call type.
-struct Api {
+pub(crate) struct Api {
     call: Box<dyn Fn(TestRequest) -> LocalBoxFuture<'static, Resp>>,
 }
 
 impl Api {
-    async fn new(state: ApiState) -> Api {
+    pub(crate) async fn new(state: ApiState) -> Api {
         let svc = Rc::new(test::init_service(app(state)).await);
         Api {
             call: Box::new(move |r| {
@@ -106,12 +106,12 @@ impl Api {
         }
     }
 
-    async fn send(&self, r: TestRequest) -> Resp {
+    pub(crate) async fn send(&self, r: TestRequest) -> Resp {
         (self.call)(r).await
     }
 }
 
-fn req(method: Method, path: &str, key: Option<&str>) -> TestRequest {
+pub(crate) fn req(method: Method, path: &str, key: Option<&str>) -> TestRequest {
     let r = TestRequest::default().method(method).uri(path);
     match key {
         Some(k) => r.insert_header(("Authorization", format!("Bearer {k}"))),
@@ -119,7 +119,7 @@ fn req(method: Method, path: &str, key: Option<&str>) -> TestRequest {
     }
 }
 
-fn get(path: &str, key: &str) -> TestRequest {
+pub(crate) fn get(path: &str, key: &str) -> TestRequest {
     req(Method::GET, path, Some(key))
 }
 
@@ -129,14 +129,14 @@ fn post(path: &str, key: &str, body: &Value) -> TestRequest {
         .set_payload(body.to_string())
 }
 
-struct Keys {
-    admin: String,
-    treasurer: String,
-    accountant: String,
-    finance: String,
+pub(crate) struct Keys {
+    pub(crate) admin: String,
+    pub(crate) treasurer: String,
+    pub(crate) accountant: String,
+    pub(crate) finance: String,
 }
 
-fn keys(db: &TestDb) -> Keys {
+pub(crate) fn keys(db: &TestDb) -> Keys {
     let mut conn = db.store.conn().unwrap();
     let mut make = |role| create_key(&mut conn, role, "test").unwrap().key;
     Keys {
@@ -147,7 +147,7 @@ fn keys(db: &TestDb) -> Keys {
     }
 }
 
-fn state(db: &TestDb) -> ApiState {
+pub(crate) fn state(db: &TestDb) -> ApiState {
     ApiState::new(db.store.clone(), db.ctx.clone())
 }
 

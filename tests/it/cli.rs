@@ -346,3 +346,53 @@ fn bad_input_is_refused_with_the_field_and_a_code_and_changes_nothing() {
         "only the one invoice is posted"
     );
 }
+
+#[test]
+fn import_reports_each_file_and_exports_back() {
+    let cli = Cli::new();
+    cli.ok(
+        &[
+            "sellers",
+            "add",
+            "--name",
+            "Peugeot SA",
+            "--siren",
+            "552100554",
+        ],
+        None,
+    );
+    let good = cli.dir.path().join("march.csv");
+    std::fs::write(
+        &good,
+        "seller_siren,number,issue_date,due_date,currency,buyer_name,buyer_country,buyer_siren,net,tax,gross\n\
+         552100554,F-100,2026-03-02,2026-04-01,EUR,INSEE,FR,732829320,100.00,20.00,120.00\n\
+         552100554,F-101,2026-03-03,2026-04-02,EUR,INSEE,FR,732829320,50.00,10.00,60.00\n",
+    )
+    .unwrap();
+    let bad = cli.dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "seller_siren,number,issue_date,currency,buyer_name,buyer_country,net,tax,gross\n\
+         552100554,F-200,2026-03-02,EUR,INSEE,FR,100.00,20.00,121.00\n",
+    )
+    .unwrap();
+    let good = good.to_str().unwrap();
+    let report = cli.json(&["import", good], None);
+    assert_eq!(report[0]["status"], "imported");
+    assert_eq!(report[0]["created"], 2);
+    assert_eq!(report[0]["format"], "csv");
+    let again = cli.json(&["import", good], None);
+    assert_eq!(again[0]["status"], "unchanged");
+    let out = cli.run(&["import", bad.to_str().unwrap(), "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let refused: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(refused[0]["status"], "refused");
+    assert_eq!(refused[0]["problem"]["rules"][0], "BR-CO-15");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("import_incomplete"));
+    let id = report[0]["invoice_ids"][0].as_str().unwrap();
+    let xml = cli.ok(&["invoices", "export", id, "--syntax", "cii"], None);
+    assert!(
+        xml.contains("CrossIndustryInvoice") && xml.contains("F-100"),
+        "{xml}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, so the suite links once.
 
 mod api;
+mod api_imports;
 mod cii_fixtures;
 mod cli;
 mod common;
