@@ -47,23 +47,22 @@ pub struct GuardedReader<R: BufRead> {
     /// (a text node, an attribute) can buffer more than the cap allows.
     reader: Reader<Take<R>>,
     buf: Vec<u8>,
-    /// Qualified names of the open elements, root first.
-    stack: Vec<String>,
+    /// The path of the open elements, `/root/child/...` (qualified names):
+    /// one string, so entering an element allocates nothing.
+    names: String,
+    /// Where each open element's `/name` starts in `names`.
+    ends: Vec<usize>,
     limits: Limits,
-    /// An empty element's end, to yield after its start.
+    /// Set after an empty element's start: its end comes next.
     pending_end: Option<String>,
 }
 
-fn path_of(stack: &[String]) -> String {
-    let mut p = String::new();
-    for name in stack {
-        p.push('/');
-        p.push_str(name);
+fn path_of(names: &str) -> String {
+    if names.is_empty() {
+        "/".to_string()
+    } else {
+        names.to_string()
     }
-    if p.is_empty() {
-        p.push('/');
-    }
-    p
 }
 
 fn local_of(qualified: &str) -> &str {
@@ -79,7 +78,8 @@ impl<R: BufRead> GuardedReader<R> {
         GuardedReader {
             reader,
             buf: Vec::with_capacity(4096),
-            stack: Vec::with_capacity(16),
+            names: String::with_capacity(256),
+            ends: Vec::with_capacity(16),
             limits,
             pending_end: None,
         }
@@ -87,11 +87,39 @@ impl<R: BufRead> GuardedReader<R> {
 
     /// The path of the current element, e.g. `/Invoice/cac:LegalMonetaryTotal`.
     pub fn path(&self) -> String {
-        path_of(&self.stack)
+        path_of(&self.names)
     }
 
     pub fn depth(&self) -> usize {
-        self.stack.len()
+        self.ends.len()
+    }
+
+    fn push(&mut self, qualified: &str) {
+        self.ends.push(self.names.len());
+        self.names.push('/');
+        self.names.push_str(qualified);
+    }
+
+    /// Closes the innermost element; returns its local name.
+    fn pop(&mut self) -> String {
+        let start = self.ends.pop().unwrap_or(0);
+        let local = self
+            .names
+            .get(start + 1..)
+            .map(|q| local_of(q).to_string())
+            .unwrap_or_default();
+        self.names.truncate(start);
+        local
+    }
+
+    fn unsafe_depth(&self) -> DocumentError {
+        DocumentError::Unsafe {
+            message: format!(
+                "elements nested deeper than {} at {}",
+                self.limits.max_depth,
+                path_of(&self.names)
+            ),
+        }
     }
 
     fn malformed(&self, message: impl Into<String>) -> DocumentError {
@@ -106,8 +134,8 @@ impl<R: BufRead> GuardedReader<R> {
 
     /// The next event, or None at the end of the document.
     pub fn next(&mut self) -> Result<Option<XmlEvent>, DocumentError> {
-        if let Some(local) = self.pending_end.take() {
-            self.stack.pop();
+        if self.pending_end.take().is_some() {
+            let local = self.pop();
             return Ok(Some(XmlEvent::End { local }));
         }
         loop {
@@ -118,7 +146,7 @@ impl<R: BufRead> GuardedReader<R> {
                 Err(_) if self.reader.get_ref().limit() == 0 => return Err(self.too_large()),
                 Err(e) => {
                     return Err(DocumentError::malformed(
-                        path_of(&self.stack),
+                        path_of(&self.names),
                         e.to_string(),
                     ))
                 }
@@ -134,51 +162,45 @@ impl<R: BufRead> GuardedReader<R> {
                 }
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
-                    if self.stack.len() >= self.limits.max_depth {
-                        return Err(DocumentError::Unsafe {
-                            message: format!(
-                                "elements nested deeper than {} at {}",
-                                self.limits.max_depth,
-                                path_of(&self.stack)
-                            ),
-                        });
+                    if self.ends.len() >= self.limits.max_depth {
+                        return Err(self.unsafe_depth());
                     }
-                    let qualified = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    let name = e.name();
+                    let qualified = String::from_utf8_lossy(name.as_ref());
                     let local = local_of(&qualified).to_string();
                     let mut attrs = Vec::new();
                     for a in e.attributes() {
                         let a = a.map_err(|err| {
-                            DocumentError::malformed(path_of(&self.stack), err.to_string())
+                            DocumentError::malformed(path_of(&self.names), err.to_string())
                         })?;
-                        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+                        let key = String::from_utf8_lossy(a.key.as_ref());
                         if key == "xmlns" || key.starts_with("xmlns:") {
                             continue;
                         }
                         let value = a
                             .unescape_value()
                             .map_err(|err| {
-                                DocumentError::malformed(path_of(&self.stack), err.to_string())
+                                DocumentError::malformed(path_of(&self.names), err.to_string())
                             })?
                             .into_owned();
                         attrs.push((local_of(&key).to_string(), value));
                     }
-                    self.stack.push(qualified);
+                    let qualified = qualified.into_owned();
+                    self.push(&qualified);
                     if empty {
-                        self.pending_end = Some(local.clone());
+                        self.pending_end = Some(String::new());
                     }
                     return Ok(Some(XmlEvent::Start { local, attrs }));
                 }
-                Event::End(ref e) => {
-                    let qualified = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    let local = local_of(&qualified).to_string();
-                    self.stack.pop();
+                Event::End(_) => {
+                    let local = self.pop();
                     return Ok(Some(XmlEvent::End { local }));
                 }
                 Event::Text(t) => {
                     let text = t
                         .unescape()
                         .map_err(|err| {
-                            DocumentError::malformed(path_of(&self.stack), err.to_string())
+                            DocumentError::malformed(path_of(&self.names), err.to_string())
                         })?
                         .into_owned();
                     if !text.is_empty() {
@@ -187,14 +209,14 @@ impl<R: BufRead> GuardedReader<R> {
                 }
                 Event::CData(c) => {
                     let text = String::from_utf8(c.into_inner().into_owned()).map_err(|_| {
-                        DocumentError::malformed(path_of(&self.stack), "CDATA is not UTF-8")
+                        DocumentError::malformed(path_of(&self.names), "CDATA is not UTF-8")
                     })?;
                     return Ok(Some(XmlEvent::Text(text)));
                 }
                 Event::Eof => {
-                    if !self.stack.is_empty() {
+                    if !self.ends.is_empty() {
                         return Err(DocumentError::malformed(
-                            path_of(&self.stack),
+                            path_of(&self.names),
                             "document ends inside an element",
                         ));
                     }
@@ -221,15 +243,55 @@ impl<R: BufRead> GuardedReader<R> {
         }
     }
 
-    /// Skips the element just started, with everything inside it.
+    /// Skips the element just started, with everything inside it, without
+    /// building names or text for what it skips (attachments can be large).
     pub fn skip(&mut self) -> Result<(), DocumentError> {
-        let depth = self.stack.len();
-        while self.stack.len() >= depth {
-            if self.next()?.is_none() {
-                return Err(self.malformed("document ends inside an element"));
+        if self.pending_end.take().is_some() {
+            self.pop();
+            return Ok(());
+        }
+        let mut inner = 0usize;
+        loop {
+            self.buf.clear();
+            let event = match self.reader.read_event_into(&mut self.buf) {
+                Ok(event) => event,
+                Err(_) if self.reader.get_ref().limit() == 0 => return Err(self.too_large()),
+                Err(e) => {
+                    return Err(DocumentError::malformed(
+                        path_of(&self.names),
+                        e.to_string(),
+                    ))
+                }
+            };
+            if self.reader.buffer_position() > self.limits.max_bytes {
+                return Err(self.too_large());
+            }
+            match event {
+                Event::DocType(_) => {
+                    return Err(DocumentError::Unsafe {
+                        message: "DTD and entity declarations are refused".into(),
+                    })
+                }
+                Event::Start(_) => {
+                    inner += 1;
+                    if self.ends.len() + inner > self.limits.max_depth {
+                        return Err(self.unsafe_depth());
+                    }
+                }
+                Event::End(_) if inner == 0 => {
+                    self.pop();
+                    return Ok(());
+                }
+                Event::End(_) => inner -= 1,
+                Event::Eof => {
+                    return Err(DocumentError::malformed(
+                        path_of(&self.names),
+                        "document ends inside an element",
+                    ))
+                }
+                _ => {}
             }
         }
-        Ok(())
     }
 }
 
