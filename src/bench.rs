@@ -31,6 +31,7 @@ pub struct BenchArgs {
     /// `import-csv` (one CSV file of --count invoices imported end to end:
     /// read, mapped, buyers found by SIREN or created, recorded with their
     /// entries, in one transaction).
+    /// `read-csv` reads and maps the same file without recording it.
     #[arg(long, value_enum, default_value_t = Scenario::Record)]
     pub scenario: Scenario,
 }
@@ -39,6 +40,9 @@ pub struct BenchArgs {
 pub enum Scenario {
     Record,
     ImportCsv,
+    /// Read and map the CSV file only (no database): the share of the
+    /// import that is not recording.
+    ReadCsv,
 }
 
 /// A valid SIREN (Luhn) for buyer `n`.
@@ -94,6 +98,32 @@ fn write_csv(path: &std::path::Path, count: usize, buyers: usize) -> std::io::Re
         )?;
     }
     out.flush()
+}
+
+fn run_read_csv(dir: &std::path::Path, args: &BenchArgs) -> CliResult {
+    use factorgate::domain::intake::map_document;
+    use factorgate::formats::einvoice::read::{read_documents, ReadOptions};
+    let path = dir.join("bench-invoices.csv");
+    write_csv(&path, args.count, args.buyers)?;
+    let mut options = ReadOptions::default();
+    options.limits.max_bytes = u64::MAX;
+    let started = Instant::now();
+    let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);
+    let (_, docs) = read_documents(file, &options)
+        .map_err(|e| CliError::input("bench_failed", e.to_string()))?;
+    let mut mapped = 0usize;
+    for doc in docs {
+        let doc = doc.map_err(|e| CliError::input("bench_failed", e.to_string()))?;
+        map_document(&doc).map_err(|e| CliError::input("bench_failed", e.to_string()))?;
+        mapped += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "read and mapped {mapped} CSV invoices (no database) in {secs:.2} s = {:.0} invoices/s",
+        mapped as f64 / secs
+    );
+    Ok(())
 }
 
 fn run_import_csv(
@@ -234,6 +264,14 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     } else {
         "postgres"
     };
+    if args.scenario == Scenario::ReadCsv {
+        let dir = scratch
+            ._dir
+            .as_ref()
+            .map(|d| d.0.clone())
+            .unwrap_or_else(std::env::temp_dir);
+        return run_read_csv(&dir, args);
+    }
     if args.scenario == Scenario::ImportCsv {
         let dir = scratch
             ._dir
