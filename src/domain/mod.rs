@@ -2,6 +2,7 @@
 //! returns decisions, so every rule is tested on its own.
 
 pub mod aging;
+pub mod cover;
 pub mod ids;
 pub mod intake;
 pub mod invoice;
