@@ -3,7 +3,7 @@
 //! schemas/openapi.yaml against them.
 
 use super::call::{Call, Reply};
-use super::handlers::{health, imports, invoices, ledger, parties, payments, reports};
+use super::handlers::{cover, health, imports, invoices, ledger, parties, payments, reports};
 use super::problem::Problem;
 use crate::service::keys::Role;
 
@@ -31,6 +31,7 @@ pub enum Op {
     GetInvoice,
     InvoiceEntries,
     CreateImport,
+    CoverCheck,
     InvoiceDocument,
     CreateCreditNotes,
     ListCreditNotes,
@@ -131,6 +132,7 @@ static ROUTES: &[RouteSpec] = &[
         Op::InvoiceDocument,
     ),
     route("POST", "/v1/imports", ALL, Op::CreateImport),
+    route("POST", "/v1/cover-checks", ALL, Op::CoverCheck),
     creating(
         "/v1/credit-notes",
         ALL,
@@ -180,6 +182,7 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::GetInvoice => invoices::get_invoice(call).await,
         Op::InvoiceEntries => invoices::invoice_entries(call).await,
         Op::CreateImport => imports::create_import(call).await,
+        Op::CoverCheck => cover::create_cover_check(call).await,
         Op::InvoiceDocument => invoices::get_invoice_document(call).await,
         Op::CreateCreditNotes => invoices::create_credit_notes(call).await,
         Op::ListCreditNotes => invoices::list_credit_notes(call).await,
@@ -219,8 +222,10 @@ mod tests {
                 }
             }
             // Every POST creates a resource named by the Location of its
-            // 201, except imports, whose report names what each file made.
-            let creates = r.method == "POST" && r.op != Op::CreateImport;
+            // 201, except the actions: imports (whose report names what
+            // each file made) and cover checks (an answer, nothing stored).
+            let action = matches!(r.op, Op::CreateImport | Op::CoverCheck);
+            let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);
         }
     }

@@ -73,6 +73,12 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Credit insurance policies and buyer limit decisions.
+    #[command(subcommand)]
+    Insurance(super::insurance::InsuranceCmd),
+    /// Credit insurance cover checks.
+    #[command(subcommand)]
+    Cover(super::insurance::CoverCmd),
     /// Import invoice files (UBL, CII, Factur-X PDF, CSV, JSON), each whole
     /// or not at all.
     Import(super::import::ImportArgs),

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod import;
+pub mod insurance;
 pub mod output;
 pub mod tables;
 
@@ -134,7 +135,7 @@ pub fn open(settings: Settings) -> Result<App, CliError> {
     })
 }
 
-fn read_json_input(file: &Option<PathBuf>) -> Result<serde_json::Value, CliError> {
+pub(crate) fn read_json_input(file: &Option<PathBuf>) -> Result<serde_json::Value, CliError> {
     let mut text = String::new();
     match file {
         Some(p) if p.as_os_str() != "-" => {
@@ -315,6 +316,8 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             print(format.format, &page, &page.items)?;
             next_page_hint(format.format, &page.next_cursor);
         }
+        Command::Insurance(cmd) => insurance::run_insurance(conn, cmd)?,
+        Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
         Command::Invoices(InvoicesCmd::Export { id, syntax, output }) => {
             import::export_document(conn, id, syntax, output.as_deref())?;
         }

@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod imports;
+pub mod insurance;
 pub mod invoices;
 pub mod keys;
 pub mod ledger;

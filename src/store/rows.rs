@@ -177,3 +177,43 @@ pub struct IdempotencyRow {
     pub response_body: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = insurance_policies, treat_none_as_default_value = false)]
+pub struct PolicyRow {
+    pub id: String,
+    pub insurer: String,
+    pub number: String,
+    pub currency: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = insurance_policy_versions, treat_none_as_default_value = false)]
+pub struct PolicyVersionRow {
+    pub policy_id: String,
+    pub effective_from: NaiveDate,
+    pub indemnity_rate: String,
+    pub max_credit_days: i32,
+    pub notification_days: i32,
+    pub waiting_days: i32,
+    pub discretionary_limit_minor: i64,
+    pub deductible_minor: i64,
+    pub reduction_notice_days: i32,
+    pub vat_covered: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = insurance_limit_decisions, treat_none_as_default_value = false)]
+pub struct LimitDecisionRow {
+    pub id: String,
+    pub policy_id: String,
+    pub buyer_id: String,
+    pub kind: String,
+    pub amount_minor: Option<i64>,
+    pub decided_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub reference: Option<String>,
+    pub created_at: NaiveDateTime,
+}

@@ -153,6 +153,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    insurance_policies (id) {
+        id -> Text,
+        insurer -> Text,
+        number -> Text,
+        currency -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurance_policy_versions (policy_id, effective_from) {
+        policy_id -> Text,
+        effective_from -> Date,
+        indemnity_rate -> Text,
+        max_credit_days -> Integer,
+        notification_days -> Integer,
+        waiting_days -> Integer,
+        discretionary_limit_minor -> BigInt,
+        deductible_minor -> BigInt,
+        reduction_notice_days -> Integer,
+        vat_covered -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurance_limit_decisions (id) {
+        id -> Text,
+        policy_id -> Text,
+        buyer_id -> Text,
+        kind -> Text,
+        amount_minor -> Nullable<BigInt>,
+        decided_on -> Date,
+        expires_on -> Nullable<Date>,
+        reference -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
@@ -165,4 +205,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     journal_lines,
     api_keys,
     idempotency_keys,
+    insurance_policies,
+    insurance_policy_versions,
+    insurance_limit_decisions,
 );

@@ -123,7 +123,7 @@ pub(crate) fn get(path: &str, key: &str) -> TestRequest {
     req(Method::GET, path, Some(key))
 }
 
-fn post(path: &str, key: &str, body: &Value) -> TestRequest {
+pub(crate) fn post(path: &str, key: &str, body: &Value) -> TestRequest {
     req(Method::POST, path, Some(key))
         .insert_header(("Content-Type", "application/json"))
         .set_payload(body.to_string())

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod documents;
 mod imports;
+mod insurance;
 mod intake_formats;
 mod ledger;
 mod ubl_fixtures;

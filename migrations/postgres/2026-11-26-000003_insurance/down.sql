@@ -1,0 +1,3 @@
+DROP TABLE insurance_limit_decisions;
+DROP TABLE insurance_policy_versions;
+DROP TABLE insurance_policies;

@@ -1,0 +1,233 @@
+//! `factorgate insurance ...` and `factorgate cover check`: credit insurance
+//! policies, limit decisions, and the cover check.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+use factorgate::domain::cover::DecisionKind;
+use factorgate::money::format_minor;
+use factorgate::service::insurance::{
+    add_version, cover_check, create_policy, record_decision, CoverCheck, CoverCheckInput,
+    Decision, DecisionInput, Policy, PolicyInput, TermsInput,
+};
+use factorgate::store::DbConnection;
+
+use super::args::FormatArg;
+use super::output::{print, Tabular};
+use super::{read_json_input, CliError, CliResult};
+
+#[derive(Subcommand, Debug)]
+pub enum InsuranceCmd {
+    /// Record a policy: JSON {insurer, number, currency, terms{...}} from a
+    /// file or stdin.
+    AddPolicy {
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// A new version of a policy's terms (JSON terms), from its
+    /// effective_from; earlier versions stay.
+    AddVersion {
+        policy: String,
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record an insurer's decision on a buyer's limit.
+    Decide {
+        #[arg(long)]
+        policy: String,
+        /// Our id, scheme:value, or a bare legal id.
+        #[arg(long)]
+        buyer: String,
+        /// requested, pending, approved, partially_approved, conditional,
+        /// refused, increased, reduced, prolonged, cancelled.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
+        decided_on: NaiveDate,
+        #[arg(long)]
+        expires_on: Option<NaiveDate>,
+        #[arg(long)]
+        reference: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CoverCmd {
+    /// Is a sale to a buyer covered, and for how much.
+    Check {
+        /// Our id, scheme:value, or a bare legal id (SIREN, VAT, ...).
+        #[arg(long)]
+        buyer: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// Delivery date (today when absent).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Payment term in days from issue.
+        #[arg(long)]
+        term_days: Option<u32>,
+        #[arg(long)]
+        policy: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+impl Tabular for Policy {
+    fn headers() -> Vec<&'static str> {
+        vec!["id", "insurer", "number", "currency", "versions"]
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.insurer.clone(),
+            self.number.clone(),
+            self.currency.clone(),
+            self.versions
+                .iter()
+                .map(|v| v.effective_from.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ]
+    }
+}
+
+impl Tabular for Decision {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "id",
+            "policy",
+            "buyer",
+            "kind",
+            "amount",
+            "decided_on",
+            "expires_on",
+        ]
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.policy_id.clone(),
+            self.buyer_id.clone(),
+            format!("{:?}", self.kind),
+            self.amount.map(|m| m.to_string()).unwrap_or_default(),
+            self.decided_on.to_string(),
+            self.expires_on.map(|d| d.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
+impl Tabular for CoverCheck {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "covered",
+            "uncovered",
+            "limit",
+            "exposure",
+            "headroom",
+            "reasons",
+        ]
+    }
+    fn row(&self) -> Vec<String> {
+        let m =
+            |v: &factorgate::money::Money| format_minor(v.minor(), v.currency().exponent(), '.');
+        vec![
+            m(&self.covered),
+            m(&self.uncovered),
+            m(&self.limit),
+            m(&self.exposure),
+            m(&self.headroom),
+            serde_json::to_string(&self.reasons).unwrap_or_default(),
+        ]
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &Option<PathBuf>) -> Result<T, CliError> {
+    serde_json::from_value(read_json_input(file)?)
+        .map_err(|e| CliError::input("json_invalid", e.to_string()))
+}
+
+pub fn run_insurance(conn: &mut DbConnection, cmd: &InsuranceCmd) -> CliResult {
+    match cmd {
+        InsuranceCmd::AddPolicy { file, format } => {
+            let input: PolicyInput = parse(file)?;
+            let p = create_policy(conn, &input)?;
+            print(format.format, &p, std::slice::from_ref(&p))?;
+        }
+        InsuranceCmd::AddVersion {
+            policy,
+            file,
+            format,
+        } => {
+            let terms: TermsInput = parse(file)?;
+            let p = add_version(conn, policy, &terms)?;
+            print(format.format, &p, std::slice::from_ref(&p))?;
+        }
+        InsuranceCmd::Decide {
+            policy,
+            buyer,
+            kind,
+            amount,
+            decided_on,
+            expires_on,
+            reference,
+            format,
+        } => {
+            let kind: DecisionKind =
+                serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
+                    CliError::input(
+                        "decision_kind_invalid",
+                        format!("--kind: '{kind}' is not a decision kind"),
+                    )
+                })?;
+            let d = record_decision(
+                conn,
+                &DecisionInput {
+                    policy_id: policy.clone(),
+                    buyer: buyer.clone(),
+                    kind,
+                    amount: amount.clone(),
+                    decided_on: *decided_on,
+                    expires_on: *expires_on,
+                    reference: reference.clone(),
+                },
+            )?;
+            print(format.format, &d, std::slice::from_ref(&d))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run_cover(conn: &mut DbConnection, cmd: &CoverCmd) -> CliResult {
+    let CoverCmd::Check {
+        buyer,
+        amount,
+        currency,
+        date,
+        term_days,
+        policy,
+        format,
+    } = cmd;
+    let answer = cover_check(
+        conn,
+        &CoverCheckInput {
+            buyer: buyer.clone(),
+            amount: amount.clone(),
+            currency: currency.clone(),
+            date: *date,
+            term_days: *term_days,
+            policy_id: policy.clone(),
+        },
+    )?;
+    print(format.format, &answer, std::slice::from_ref(&answer))?;
+    Ok(())
+}

@@ -1,0 +1,479 @@
+//! Credit insurance records: policies and their dated versions, insurer
+//! decisions on buyer limits, and the cover check.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::parties::get_buyer;
+use super::{new_id, now, ServiceError};
+use crate::domain::cover::{
+    check_cover, limit_at, terms_at, CoverReason, DecisionKind, LimitDecision, PolicyTerms,
+    SaleToCover,
+};
+use crate::domain::invoice::InvoiceKind;
+use crate::money::{Currency, Money};
+use crate::store::rows::{LimitDecisionRow, PolicyRow, PolicyVersionRow};
+use crate::store::schema::{
+    insurance_limit_decisions as decisions, insurance_policies as policies,
+    insurance_policy_versions as versions, invoices,
+};
+use crate::store::{sum_bigint, write_tx, DbConnection};
+
+/// A policy's terms as a caller gives them. Amounts are decimal strings in
+/// the policy currency; the indemnity rate is a fraction ("0.90").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsInput {
+    pub effective_from: NaiveDate,
+    pub indemnity_rate: String,
+    pub max_credit_days: u32,
+    pub notification_days: u32,
+    pub waiting_days: u32,
+    pub discretionary_limit: String,
+    #[serde(default = "zero")]
+    pub deductible: String,
+    #[serde(default = "thirty")]
+    pub reduction_notice_days: u32,
+    #[serde(default)]
+    pub vat_covered: bool,
+}
+
+fn zero() -> String {
+    "0".into()
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInput {
+    pub insurer: String,
+    pub number: String,
+    pub currency: String,
+    pub terms: TermsInput,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    pub id: String,
+    pub insurer: String,
+    pub number: String,
+    pub currency: String,
+    /// Every version of the terms, oldest first.
+    pub versions: Vec<PolicyTerms>,
+}
+
+fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::invalid(code, field, message.into())
+}
+
+fn amount(field: &str, raw: &str, currency: Currency) -> Result<i64, ServiceError> {
+    let m = Money::parse(raw, currency)
+        .map_err(|e| invalid("amount_invalid", field, format!("{field}: {e}")))?;
+    if m.is_negative() {
+        return Err(invalid(
+            "amount_negative",
+            field,
+            format!("{field} must not be negative"),
+        ));
+    }
+    Ok(m.minor())
+}
+
+fn version_row(
+    policy_id: &str,
+    t: &TermsInput,
+    currency: Currency,
+) -> Result<PolicyVersionRow, ServiceError> {
+    let rate: Decimal = t.indemnity_rate.trim().parse().map_err(|_| {
+        invalid(
+            "rate_invalid",
+            "terms.indemnity_rate",
+            "indemnity_rate: expected a fraction such as 0.90",
+        )
+    })?;
+    if rate <= Decimal::ZERO || rate > Decimal::ONE {
+        return Err(invalid(
+            "rate_invalid",
+            "terms.indemnity_rate",
+            format!("indemnity_rate {rate} must be above 0 and at most 1"),
+        ));
+    }
+    let days = |v: u32, field: &str| {
+        i32::try_from(v)
+            .map_err(|_| invalid("validation_failed", field, format!("{field} is too large")))
+    };
+    Ok(PolicyVersionRow {
+        policy_id: policy_id.to_string(),
+        effective_from: t.effective_from,
+        indemnity_rate: rate.normalize().to_string(),
+        max_credit_days: days(t.max_credit_days, "terms.max_credit_days")?,
+        notification_days: days(t.notification_days, "terms.notification_days")?,
+        waiting_days: days(t.waiting_days, "terms.waiting_days")?,
+        discretionary_limit_minor: amount(
+            "terms.discretionary_limit",
+            &t.discretionary_limit,
+            currency,
+        )?,
+        deductible_minor: amount("terms.deductible", &t.deductible, currency)?,
+        reduction_notice_days: days(t.reduction_notice_days, "terms.reduction_notice_days")?,
+        vat_covered: i32::from(t.vat_covered),
+        created_at: now(),
+    })
+}
+
+fn to_terms(row: &PolicyVersionRow, currency: &str) -> PolicyTerms {
+    let days = |v: i32| u32::try_from(v).unwrap_or(0);
+    PolicyTerms {
+        effective_from: row.effective_from,
+        currency: currency.to_string(),
+        indemnity_rate: row.indemnity_rate.parse().unwrap_or(Decimal::ZERO),
+        max_credit_days: days(row.max_credit_days),
+        notification_days: days(row.notification_days),
+        waiting_days: days(row.waiting_days),
+        discretionary_limit: row.discretionary_limit_minor,
+        deductible: row.deductible_minor,
+        reduction_notice_days: days(row.reduction_notice_days),
+        vat_covered: row.vat_covered != 0,
+    }
+}
+
+pub fn create_policy(conn: &mut DbConnection, input: &PolicyInput) -> Result<Policy, ServiceError> {
+    let currency = Currency::from_code(input.currency.trim())
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    let (insurer, number) = (input.insurer.trim(), input.number.trim());
+    if insurer.is_empty() || number.is_empty() {
+        return Err(invalid(
+            "field_required",
+            "insurer",
+            "insurer and number are required",
+        ));
+    }
+    let row = PolicyRow {
+        id: new_id(),
+        insurer: insurer.to_string(),
+        number: number.to_string(),
+        currency: currency.code().to_string(),
+        created_at: now(),
+    };
+    let version = version_row(&row.id, &input.terms, currency)?;
+    write_tx(conn, |conn| {
+        let taken: Option<String> = policies::table
+            .filter(
+                policies::insurer
+                    .eq(&row.insurer)
+                    .and(policies::number.eq(&row.number)),
+            )
+            .select(policies::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = taken {
+            return Err(ServiceError::Conflict {
+                code: "policy_exists",
+                message: format!(
+                    "policy {} of {} is already recorded as {id}",
+                    row.number, row.insurer
+                ),
+            });
+        }
+        diesel::insert_into(policies::table)
+            .values(&row)
+            .execute(conn)?;
+        diesel::insert_into(versions::table)
+            .values(&version)
+            .execute(conn)?;
+        get_policy(conn, &row.id)
+    })
+}
+
+/// A new version of the terms, from its effective date; earlier versions stay.
+pub fn add_version(
+    conn: &mut DbConnection,
+    policy_id: &str,
+    terms: &TermsInput,
+) -> Result<Policy, ServiceError> {
+    let policy = get_policy(conn, policy_id)?;
+    let currency = Currency::from_code(&policy.currency)
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    let row = version_row(&policy.id, terms, currency)?;
+    write_tx(conn, |conn| {
+        if policy
+            .versions
+            .iter()
+            .any(|v| v.effective_from == row.effective_from)
+        {
+            return Err(ServiceError::Conflict {
+                code: "policy_version_exists",
+                message: format!(
+                    "a version effective {} exists; versions are never overwritten",
+                    row.effective_from
+                ),
+            });
+        }
+        diesel::insert_into(versions::table)
+            .values(&row)
+            .execute(conn)?;
+        get_policy(conn, &policy.id)
+    })
+}
+
+pub fn get_policy(conn: &mut DbConnection, id: &str) -> Result<Policy, ServiceError> {
+    let row: PolicyRow = policies::table
+        .find(id)
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ServiceError::not_found("policy_not_found", "policy", id))?;
+    let rows: Vec<PolicyVersionRow> = versions::table
+        .filter(versions::policy_id.eq(&row.id))
+        .order(versions::effective_from)
+        .select(PolicyVersionRow::as_select())
+        .load(conn)?;
+    Ok(Policy {
+        versions: rows.iter().map(|v| to_terms(v, &row.currency)).collect(),
+        id: row.id,
+        insurer: row.insurer,
+        number: row.number,
+        currency: row.currency,
+    })
+}
+
+/// An insurer's decision on a buyer's limit, as a caller records it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    pub policy_id: String,
+    /// Our id, `scheme:value` or a bare legal id.
+    pub buyer: String,
+    pub kind: DecisionKind,
+    #[serde(default)]
+    pub amount: Option<String>,
+    pub decided_on: NaiveDate,
+    #[serde(default)]
+    pub expires_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub id: String,
+    pub policy_id: String,
+    pub buyer_id: String,
+    pub kind: DecisionKind,
+    pub amount: Option<Money>,
+    pub decided_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub reference: Option<String>,
+}
+
+/// Records a decision as a new row: decisions are never overwritten.
+pub fn record_decision(
+    conn: &mut DbConnection,
+    input: &DecisionInput,
+) -> Result<Decision, ServiceError> {
+    let policy = get_policy(conn, &input.policy_id)?;
+    let currency = Currency::from_code(&policy.currency)
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    let buyer = get_buyer(conn, &input.buyer)?;
+    let grants = matches!(
+        input.kind,
+        DecisionKind::Approved
+            | DecisionKind::PartiallyApproved
+            | DecisionKind::Conditional
+            | DecisionKind::Increased
+            | DecisionKind::Reduced
+    );
+    let amount = input
+        .amount
+        .as_deref()
+        .map(|a| amount("amount", a, currency))
+        .transpose()?;
+    if grants && amount.is_none() {
+        return Err(invalid(
+            "field_required",
+            "amount",
+            "this decision grants a limit: give its amount",
+        ));
+    }
+    if let (Some(e), true) = (input.expires_on, input.expires_on < Some(input.decided_on)) {
+        return Err(invalid(
+            "validation_failed",
+            "expires_on",
+            format!("expires_on {e} is before decided_on"),
+        ));
+    }
+    let kind = serde_json::to_value(input.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let row = LimitDecisionRow {
+        id: new_id(),
+        policy_id: policy.id.clone(),
+        buyer_id: buyer.id.clone(),
+        kind,
+        amount_minor: amount,
+        decided_on: input.decided_on,
+        expires_on: input.expires_on,
+        reference: input.reference.clone(),
+        created_at: now(),
+    };
+    write_tx(conn, |conn| {
+        diesel::insert_into(decisions::table)
+            .values(&row)
+            .execute(conn)?;
+        Ok::<(), ServiceError>(())
+    })?;
+    Ok(Decision {
+        id: row.id,
+        policy_id: row.policy_id,
+        buyer_id: row.buyer_id,
+        kind: input.kind,
+        amount: amount.map(|m| Money::new(m, currency)),
+        decided_on: row.decided_on,
+        expires_on: row.expires_on,
+        reference: row.reference,
+    })
+}
+
+/// A cover check as a caller asks it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverCheckInput {
+    /// Our id, `scheme:value` or a bare legal id (SIREN, VAT, ...).
+    pub buyer: String,
+    pub amount: String,
+    pub currency: String,
+    /// Delivery date; today when absent.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    /// Payment term in days from issue.
+    #[serde(default)]
+    pub term_days: Option<u32>,
+    /// Which policy; the one in the sale's currency when absent.
+    #[serde(default)]
+    pub policy_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverCheck {
+    pub policy_id: String,
+    pub buyer_id: String,
+    pub covered: Money,
+    pub uncovered: Money,
+    pub limit: Money,
+    pub exposure: Money,
+    pub headroom: Money,
+    pub reasons: Vec<CoverReason>,
+}
+
+fn choose_policy(
+    conn: &mut DbConnection,
+    input: &CoverCheckInput,
+    currency: Currency,
+) -> Result<Policy, ServiceError> {
+    if let Some(id) = &input.policy_id {
+        return get_policy(conn, id);
+    }
+    let ids: Vec<String> = policies::table
+        .filter(policies::currency.eq(currency.code()))
+        .order(policies::created_at)
+        .select(policies::id)
+        .load(conn)?;
+    match ids.first() {
+        Some(id) => get_policy(conn, id),
+        None => Err(ServiceError::not_found(
+            "no_policy",
+            "credit insurance policy in",
+            currency.code(),
+        )),
+    }
+}
+
+/// What a new sale to a buyer is covered for, and why not in full.
+/// Exposure is the buyer's open invoices in the policy currency, read in
+/// the same snapshot as the limit.
+pub fn cover_check(
+    conn: &mut DbConnection,
+    input: &CoverCheckInput,
+) -> Result<CoverCheck, ServiceError> {
+    let currency = Currency::from_code(input.currency.trim())
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    let sale_amount = amount("amount", &input.amount, currency)?;
+    let date = input
+        .date
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let buyer = get_buyer(conn, &input.buyer)?;
+    let policy = choose_policy(conn, input, currency)?;
+    let terms = terms_at(&policy.versions, date).cloned().ok_or_else(|| {
+        ServiceError::not_found(
+            "no_policy_in_force",
+            "policy version in force on",
+            date.to_string(),
+        )
+    })?;
+    let rows: Vec<LimitDecisionRow> = decisions::table
+        .filter(
+            decisions::buyer_id
+                .eq(&buyer.id)
+                .and(decisions::policy_id.eq(&policy.id)),
+        )
+        .order((decisions::decided_on, decisions::created_at))
+        .select(LimitDecisionRow::as_select())
+        .load(conn)?;
+    let history: Vec<LimitDecision> = rows
+        .iter()
+        .filter_map(|r| {
+            let kind: DecisionKind =
+                serde_json::from_value(serde_json::Value::String(r.kind.clone())).ok()?;
+            Some(LimitDecision {
+                kind,
+                amount: r.amount_minor,
+                decided_on: r.decided_on,
+                expires_on: r.expires_on,
+            })
+        })
+        .collect();
+    let limit = limit_at(&history, &terms, date);
+    let open = invoices::table.filter(
+        invoices::buyer_id
+            .eq(&buyer.id)
+            .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
+            .and(invoices::currency.eq(&policy.currency))
+            .and(invoices::open_minor.gt(0)),
+    );
+    let exposure: Option<i64> = open.select(sum_bigint("invoices.open_minor")).first(conn)?;
+    let overdue_since: Option<NaiveDate> = open
+        .filter(invoices::due_date.lt(date))
+        .select(diesel::dsl::min(invoices::due_date))
+        .first(conn)?;
+    let sale = SaleToCover {
+        amount: sale_amount,
+        currency: currency.code().to_string(),
+        delivery_date: date,
+        term_days: input.term_days.unwrap_or(0),
+    };
+    let answer = check_cover(
+        &sale,
+        &terms,
+        limit.as_ref(),
+        exposure.unwrap_or(0),
+        overdue_since,
+    );
+    let pc = Currency::from_code(&policy.currency)
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    Ok(CoverCheck {
+        policy_id: policy.id,
+        buyer_id: buyer.id,
+        covered: Money::new(answer.covered, pc),
+        uncovered: Money::new(answer.uncovered, pc),
+        limit: Money::new(answer.limit, pc),
+        exposure: Money::new(answer.exposure, pc),
+        headroom: Money::new(answer.headroom, pc),
+        reasons: answer.reasons,
+    })
+}

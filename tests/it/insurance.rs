@@ -1,0 +1,275 @@
+//! Credit insurance on both backends: policy versions, limit decisions with
+//! notice periods, exposure from open invoices, and the cover check (service
+//! and HTTP).
+
+use chrono::NaiveDate;
+use factorgate::domain::cover::{CoverReason, DecisionKind};
+use factorgate::domain::ids::LegalIdScheme;
+use factorgate::domain::invoice::InvoiceInput;
+use factorgate::domain::party::{BuyerInput, LegalIdInput, SellerInput};
+use factorgate::error::ErrorCode;
+use factorgate::service::insurance::{
+    add_version, cover_check, create_policy, record_decision, CoverCheckInput, DecisionInput,
+    PolicyInput, TermsInput,
+};
+use factorgate::service::invoices::record_invoice;
+use factorgate::service::parties::{create_buyer, create_seller};
+use factorgate::store::DbConnection;
+use serde_json::json;
+
+use crate::api::{keys, post, state, Api};
+use crate::common::{backends, TestDb};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn terms(from: NaiveDate, discretionary: &str) -> TermsInput {
+    TermsInput {
+        effective_from: from,
+        indemnity_rate: "0.90".into(),
+        max_credit_days: 120,
+        notification_days: 60,
+        waiting_days: 150,
+        discretionary_limit: discretionary.into(),
+        deductible: "500.00".into(),
+        reduction_notice_days: 30,
+        vat_covered: false,
+    }
+}
+
+/// Our seller, buyer INSEE (SIREN 732829320) with EUR 35,000 open, due
+/// 31 March 2026, and a EUR policy. Returns the policy id.
+fn setup(db: &TestDb, conn: &mut DbConnection) -> String {
+    create_seller(
+        conn,
+        &SellerInput {
+            name: "Peugeot SA".into(),
+            siren: Some("552100554".into()),
+            vat: None,
+            iban: None,
+        },
+    )
+    .unwrap();
+    create_buyer(
+        conn,
+        &BuyerInput {
+            name: "INSEE".into(),
+            country: "FR".into(),
+            legal_ids: vec![LegalIdInput {
+                scheme: LegalIdScheme::Siren,
+                value: "732829320".into(),
+            }],
+        },
+    )
+    .unwrap();
+    let invoice: InvoiceInput = serde_json::from_value(json!({
+        "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
+        "number": "F-1", "issue_date": "2026-02-01", "due_date": "2026-03-31", "currency": "EUR",
+        "net": "29166.67", "tax": "5833.33", "gross": "35000.00"
+    }))
+    .unwrap();
+    record_invoice(conn, &db.ctx, &invoice).unwrap();
+    create_policy(
+        conn,
+        &PolicyInput {
+            insurer: "Allianz Trade".into(),
+            number: "POL-2026-001".into(),
+            currency: "EUR".into(),
+            terms: terms(d(2026, 1, 1), "10000.00"),
+        },
+    )
+    .unwrap()
+    .id
+}
+
+fn decide(
+    conn: &mut DbConnection,
+    policy: &str,
+    kind: DecisionKind,
+    amount: Option<&str>,
+    on: NaiveDate,
+) {
+    record_decision(
+        conn,
+        &DecisionInput {
+            policy_id: policy.into(),
+            buyer: "siren:732829320".into(),
+            kind,
+            amount: amount.map(str::to_string),
+            decided_on: on,
+            expires_on: Some(d(2026, 12, 31)),
+            reference: None,
+        },
+    )
+    .unwrap();
+}
+
+fn check(
+    conn: &mut DbConnection,
+    amount: &str,
+    on: NaiveDate,
+) -> factorgate::service::insurance::CoverCheck {
+    cover_check(
+        conn,
+        &CoverCheckInput {
+            buyer: "732829320".into(),
+            amount: amount.into(),
+            currency: "EUR".into(),
+            date: Some(on),
+            term_days: Some(60),
+            policy_id: None,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn cover_follows_the_limit_history_and_the_buyers_exposure() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        let policy = setup(&db, conn);
+        // No named limit yet: EUR 10,000 discretionary, all used by the EUR 35,000 open.
+        let a = check(conn, "12000.00", d(2026, 1, 5));
+        assert_eq!(
+            (a.limit.minor(), a.exposure.minor(), a.covered.minor()),
+            (1_000_000, 3_500_000, 0)
+        );
+        assert_eq!(
+            a.reasons,
+            vec![CoverReason::NoLimit, CoverReason::LimitExceeded]
+        );
+        decide(conn, &policy, DecisionKind::Requested, None, d(2026, 1, 6));
+        decide(
+            conn,
+            &policy,
+            DecisionKind::Approved,
+            Some("40000.00"),
+            d(2026, 1, 10),
+        );
+        // EUR 40,000 - 35,000 = 5,000 of the 12,000 asked.
+        let a = check(conn, "12000.00", d(2026, 3, 2));
+        assert_eq!(
+            (a.covered.minor(), a.uncovered.minor(), a.headroom.minor()),
+            (500_000, 700_000, 500_000),
+            "{}",
+            db.name
+        );
+        assert_eq!(a.reasons, vec![CoverReason::LimitExceeded]);
+        // Reduced to 20,000 on 1 March: in force 31 March (30 days' notice).
+        decide(
+            conn,
+            &policy,
+            DecisionKind::Reduced,
+            Some("20000.00"),
+            d(2026, 3, 1),
+        );
+        let a = check(conn, "1000.00", d(2026, 3, 15));
+        assert_eq!((a.limit.minor(), a.covered.minor()), (4_000_000, 100_000));
+        assert_eq!(a.reasons, vec![CoverReason::ReductionNotified]);
+        let a = check(conn, "1000.00", d(2026, 4, 1));
+        assert_eq!((a.limit.minor(), a.covered.minor()), (2_000_000, 0));
+        assert_eq!(a.reasons, vec![CoverReason::LimitExceeded]);
+        // F-1 unpaid since 31 March: past the 60-day deadline (30 May), new
+        // deliveries are not covered.
+        decide(
+            conn,
+            &policy,
+            DecisionKind::Increased,
+            Some("50000.00"),
+            d(2026, 5, 1),
+        );
+        assert_eq!(
+            check(conn, "1000.00", d(2026, 5, 30)).covered.minor(),
+            100_000
+        );
+        let a = check(conn, "1000.00", d(2026, 5, 31));
+        assert_eq!(a.covered.minor(), 0);
+        assert_eq!(a.reasons, vec![CoverReason::BuyerOverdue]);
+    }
+}
+
+#[test]
+fn policy_versions_are_added_never_overwritten() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        let policy = setup(&db, conn);
+        let p = add_version(conn, &policy, &terms(d(2026, 7, 1), "0")).unwrap();
+        assert_eq!(p.versions.len(), 2);
+        assert_eq!(p.versions[1].discretionary_limit, 0);
+        let err = add_version(conn, &policy, &terms(d(2026, 7, 1), "5000.00")).unwrap_err();
+        assert_eq!(err.code(), "policy_version_exists");
+        // From 1 July no discretionary cover: nothing for a buyer without a limit.
+        let a = check(conn, "100.00", d(2026, 7, 2));
+        assert_eq!((a.limit.minor(), a.covered.minor()), (0, 0), "{}", db.name);
+        let mut bad = terms(d(2026, 8, 1), "10.00");
+        bad.indemnity_rate = "90".into();
+        assert_eq!(
+            add_version(conn, &policy, &bad).unwrap_err().code(),
+            "rate_invalid"
+        );
+        let err = cover_check(
+            conn,
+            &CoverCheckInput {
+                buyer: "siren:552081317".into(),
+                amount: "1.00".into(),
+                currency: "EUR".into(),
+                date: None,
+                term_days: None,
+                policy_id: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "buyer_not_found");
+    }
+}
+
+#[actix_web::test]
+async fn a_cover_check_over_http() {
+    for db in backends() {
+        let policy = {
+            let mut conn = db.store.conn().unwrap();
+            let policy = setup(&db, &mut conn);
+            decide(
+                &mut conn,
+                &policy,
+                DecisionKind::Approved,
+                Some("40000.00"),
+                d(2026, 1, 10),
+            );
+            policy
+        };
+        let k = keys(&db);
+        let api = Api::new(state(&db)).await;
+        let body = json!({"buyer": "siren:732829320", "amount": "12000.00", "currency": "EUR",
+                          "date": "2026-03-02", "term_days": 60});
+        let r = api
+            .send(post("/v1/cover-checks", &k.finance, &body))
+            .await
+            .expect(200);
+        assert_eq!(r["policy_id"], policy.as_str());
+        assert_eq!(
+            r["covered"],
+            json!({"amount": "5000.00", "currency": "EUR"})
+        );
+        assert_eq!(
+            r["uncovered"],
+            json!({"amount": "7000.00", "currency": "EUR"})
+        );
+        assert_eq!(r["reasons"], json!(["limit_exceeded"]));
+        let mut long = body.clone();
+        long["term_days"] = json!(150);
+        let r = api
+            .send(post("/v1/cover-checks", &k.treasurer, &long))
+            .await
+            .expect(200);
+        assert_eq!(r["reasons"], json!(["term_too_long"]));
+        let mut bad = body.clone();
+        bad["amount"] = json!("12.345");
+        api.send(post("/v1/cover-checks", &k.finance, &bad))
+            .await
+            .problem(422, "amount_invalid");
+    }
+}
