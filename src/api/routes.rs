@@ -32,6 +32,7 @@ pub enum Op {
     InvoiceEntries,
     CreateImport,
     CoverCheck,
+    PolicyDue,
     InvoiceDocument,
     CreateCreditNotes,
     ListCreditNotes,
@@ -133,6 +134,12 @@ static ROUTES: &[RouteSpec] = &[
     ),
     route("POST", "/v1/imports", ALL, Op::CreateImport),
     route("POST", "/v1/cover-checks", ALL, Op::CoverCheck),
+    route(
+        "GET",
+        "/v1/insurance/policies/{id}/due",
+        BOOKS,
+        Op::PolicyDue,
+    ),
     creating(
         "/v1/credit-notes",
         ALL,
@@ -183,6 +190,7 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::InvoiceEntries => invoices::invoice_entries(call).await,
         Op::CreateImport => imports::create_import(call).await,
         Op::CoverCheck => cover::create_cover_check(call).await,
+        Op::PolicyDue => cover::policy_due(call).await,
         Op::InvoiceDocument => invoices::get_invoice_document(call).await,
         Op::CreateCreditNotes => invoices::create_credit_notes(call).await,
         Op::ListCreditNotes => invoices::list_credit_notes(call).await,

@@ -8,8 +8,8 @@ use clap::Subcommand;
 use factorgate::domain::cover::DecisionKind;
 use factorgate::money::format_minor;
 use factorgate::service::insurance::{
-    add_version, cover_check, create_policy, record_decision, CoverCheck, CoverCheckInput,
-    Decision, DecisionInput, Policy, PolicyInput, TermsInput,
+    add_version, cover_check, create_policy, insurance_due, record_decision, CoverCheck,
+    CoverCheckInput, Decision, DecisionInput, DueItem, Policy, PolicyInput, TermsInput,
 };
 use factorgate::store::DbConnection;
 
@@ -31,6 +31,17 @@ pub enum InsuranceCmd {
     AddVersion {
         policy: String,
         file: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Overdue insured invoices with their notification and claim dates,
+    /// soonest first.
+    Due {
+        #[arg(long)]
+        policy: String,
+        /// Today when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -126,6 +137,37 @@ impl Tabular for Decision {
     }
 }
 
+impl Tabular for DueItem {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "number",
+            "buyer",
+            "due",
+            "days_overdue",
+            "notify_by",
+            "claim_from",
+            "late",
+            "open",
+            "at_stake",
+        ]
+    }
+    fn row(&self) -> Vec<String> {
+        let m =
+            |v: &factorgate::money::Money| format_minor(v.minor(), v.currency().exponent(), '.');
+        vec![
+            self.number.clone(),
+            self.buyer_id.clone(),
+            self.due_date.to_string(),
+            self.days_overdue.to_string(),
+            self.notify_by.to_string(),
+            self.claim_from.to_string(),
+            if self.notification_late { "yes" } else { "" }.to_string(),
+            m(&self.open),
+            m(&self.at_stake),
+        ]
+    }
+}
+
 impl Tabular for CoverCheck {
     fn headers() -> Vec<&'static str> {
         vec![
@@ -171,6 +213,15 @@ pub fn run_insurance(conn: &mut DbConnection, cmd: &InsuranceCmd) -> CliResult {
             let terms: TermsInput = parse(file)?;
             let p = add_version(conn, policy, &terms)?;
             print(format.format, &p, std::slice::from_ref(&p))?;
+        }
+        InsuranceCmd::Due {
+            policy,
+            as_of,
+            format,
+        } => {
+            let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let items = insurance_due(conn, policy, as_of)?;
+            print(format.format, &items, &items)?;
         }
         InsuranceCmd::Decide {
             policy,

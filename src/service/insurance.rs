@@ -477,3 +477,87 @@ pub fn cover_check(
         reasons: answer.reasons,
     })
 }
+
+/// An overdue insured invoice and the dates it must meet.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueItem {
+    pub invoice_id: String,
+    pub number: String,
+    pub buyer_id: String,
+    pub due_date: NaiveDate,
+    pub days_overdue: i64,
+    /// Notify the insurer by this date, or cover is lost.
+    pub notify_by: NaiveDate,
+    /// A claim can be filed from this date.
+    pub claim_from: NaiveDate,
+    /// True once `notify_by` has passed.
+    pub notification_late: bool,
+    pub open: Money,
+    /// The indemnity the policy would pay on the open amount (rate x loss,
+    /// net of VAT unless covered, less the deductible).
+    pub at_stake: Money,
+}
+
+/// Every overdue open invoice in the policy's currency on `as_of`, soonest
+/// notification deadline first.
+pub fn insurance_due(
+    conn: &mut DbConnection,
+    policy_id: &str,
+    as_of: NaiveDate,
+) -> Result<Vec<DueItem>, ServiceError> {
+    use crate::domain::cover::{deadlines, indemnity};
+    let policy = get_policy(conn, policy_id)?;
+    let currency = Currency::from_code(&policy.currency)
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    let rows: Vec<(String, String, String, NaiveDate, NaiveDate, i64, i64, i64)> = invoices::table
+        .filter(
+            invoices::kind
+                .eq(InvoiceKind::Invoice.as_str())
+                .and(invoices::currency.eq(&policy.currency))
+                .and(invoices::open_minor.gt(0))
+                .and(invoices::due_date.lt(as_of)),
+        )
+        .select((
+            invoices::id,
+            invoices::number,
+            invoices::buyer_id,
+            invoices::issue_date,
+            invoices::due_date,
+            invoices::open_minor,
+            invoices::tax_minor,
+            invoices::gross_minor,
+        ))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, number, buyer_id, issue, due, open, tax, gross) in rows {
+        // The terms the invoice was sold under.
+        let Some(terms) = terms_at(&policy.versions, issue) else {
+            continue;
+        };
+        let dl = deadlines(due, terms);
+        // The VAT in what is still open, in the invoice's own proportion.
+        let vat_open = if gross == 0 {
+            0
+        } else {
+            i64::try_from(i128::from(open) * i128::from(tax) / i128::from(gross)).unwrap_or(0)
+        };
+        let stake = indemnity(open, vat_open, terms, currency)
+            .map_err(|e| invalid("amount_invalid", "open", e.to_string()))?;
+        out.push(DueItem {
+            invoice_id: id,
+            number,
+            buyer_id,
+            due_date: due,
+            days_overdue: (as_of - due).num_days(),
+            notify_by: dl.notify_by,
+            claim_from: dl.claim_from,
+            notification_late: as_of > dl.notify_by,
+            open: Money::new(open, currency),
+            at_stake: Money::new(stake, currency),
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.notify_by, a.claim_from, &a.number).cmp(&(b.notify_by, b.claim_from, &b.number))
+    });
+    Ok(out)
+}

@@ -273,3 +273,73 @@ async fn a_cover_check_over_http() {
             .problem(422, "amount_invalid");
     }
 }
+
+#[actix_web::test]
+async fn overdue_insured_invoices_are_listed_soonest_deadline_first() {
+    for db in backends() {
+        let policy = {
+            let mut conn = db.store.conn().unwrap();
+            let conn = &mut *conn;
+            let policy = setup(&db, conn);
+            // F-2: EUR 1,200 (200 VAT) due 28 February; F-1 (35,000) is due 31 March.
+            let f2: InvoiceInput = serde_json::from_value(json!({
+                "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
+                "number": "F-2", "issue_date": "2026-01-15", "due_date": "2026-02-28", "currency": "EUR",
+                "net": "1000.00", "tax": "200.00", "gross": "1200.00"
+            }))
+            .unwrap();
+            record_invoice(conn, &db.ctx, &f2).unwrap();
+            let items =
+                factorgate::service::insurance::insurance_due(conn, &policy, d(2026, 4, 15))
+                    .unwrap();
+            assert_eq!(
+                items.iter().map(|i| i.number.as_str()).collect::<Vec<_>>(),
+                vec!["F-2", "F-1"],
+                "{}",
+                db.name
+            );
+            // F-2: 28 Feb + 60 = 29 April; + 150 = 28 July.
+            assert_eq!(
+                (items[0].notify_by, items[0].claim_from),
+                (d(2026, 4, 29), d(2026, 7, 28))
+            );
+            assert_eq!(items[0].days_overdue, 46);
+            // 90 % of the 1,000 net, less the 500 deductible.
+            assert_eq!(items[0].at_stake.minor(), 40_000);
+            // F-1: 31 Mar + 60 = 30 May; + 150 = 28 August; 90 % of 29,166.67 = 26,250.003 -> 26,250.00, less 500.
+            assert_eq!(
+                (items[1].notify_by, items[1].claim_from),
+                (d(2026, 5, 30), d(2026, 8, 28))
+            );
+            assert_eq!(items[1].at_stake.minor(), 2_575_000);
+            assert!(!items[1].notification_late);
+            let later = factorgate::service::insurance::insurance_due(conn, &policy, d(2026, 5, 1))
+                .unwrap();
+            assert!(
+                later[0].notification_late,
+                "F-2's deadline passed on 29 April"
+            );
+            policy
+        };
+        let k = keys(&db);
+        let api = Api::new(state(&db)).await;
+        let r = api
+            .send(crate::api::get(
+                &format!("/v1/insurance/policies/{policy}/due?as_of=2026-04-15"),
+                &k.accountant,
+            ))
+            .await
+            .expect(200);
+        assert_eq!(r["items"][0]["number"], "F-2");
+        assert_eq!(
+            r["items"][0]["at_stake"],
+            json!({"amount": "400.00", "currency": "EUR"})
+        );
+        api.send(crate::api::get(
+            &format!("/v1/insurance/policies/{policy}/due"),
+            &k.finance,
+        ))
+        .await
+        .problem(403, "forbidden");
+    }
+}
