@@ -33,6 +33,7 @@ pub enum Op {
     CreateImport,
     CoverCheck,
     PolicyDue,
+    ReleaseHold,
     InvoiceDocument,
     CreateCreditNotes,
     ListCreditNotes,
@@ -140,6 +141,7 @@ static ROUTES: &[RouteSpec] = &[
         BOOKS,
         Op::PolicyDue,
     ),
+    route("POST", "/v1/cover-holds/{id}/release", ALL, Op::ReleaseHold),
     creating(
         "/v1/credit-notes",
         ALL,
@@ -191,6 +193,7 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::CreateImport => imports::create_import(call).await,
         Op::CoverCheck => cover::create_cover_check(call).await,
         Op::PolicyDue => cover::policy_due(call).await,
+        Op::ReleaseHold => cover::release_hold(call).await,
         Op::InvoiceDocument => invoices::get_invoice_document(call).await,
         Op::CreateCreditNotes => invoices::create_credit_notes(call).await,
         Op::ListCreditNotes => invoices::list_credit_notes(call).await,
@@ -232,7 +235,7 @@ mod tests {
             // Every POST creates a resource named by the Location of its
             // 201, except the actions: imports (whose report names what
             // each file made) and cover checks (an answer, nothing stored).
-            let action = matches!(r.op, Op::CreateImport | Op::CoverCheck);
+            let action = matches!(r.op, Op::CreateImport | Op::CoverCheck | Op::ReleaseHold);
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);
         }

@@ -88,6 +88,12 @@ pub enum CoverCmd {
         term_days: Option<u32>,
         #[arg(long)]
         policy: Option<String>,
+        /// Reserve the covered amount for this many minutes.
+        #[arg(long)]
+        hold_minutes: Option<u32>,
+        /// The order the hold is for (its invoice consumes the hold).
+        #[arg(long)]
+        order_reference: Option<String>,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -266,6 +272,8 @@ pub fn run_cover(conn: &mut DbConnection, cmd: &CoverCmd) -> CliResult {
         date,
         term_days,
         policy,
+        hold_minutes,
+        order_reference,
         format,
     } = cmd;
     let answer = cover_check(
@@ -277,6 +285,10 @@ pub fn run_cover(conn: &mut DbConnection, cmd: &CoverCmd) -> CliResult {
             date: *date,
             term_days: *term_days,
             policy_id: policy.clone(),
+            hold: hold_minutes.map(|minutes| factorgate::service::insurance::HoldRequest {
+                minutes,
+                order_reference: order_reference.clone(),
+            }),
         },
     )?;
     print(format.format, &answer, std::slice::from_ref(&answer))?;

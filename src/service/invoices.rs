@@ -441,6 +441,14 @@ pub(crate) fn record_valid(
         }
     }
     insert_prepared(conn, &entries)?;
+    // An invoice for an order whose cover was held consumes the hold.
+    for (status, row) in &results {
+        if let (RecordStatus::Created, Some(order)) = (status, &row.order_reference) {
+            if row.kind == InvoiceKind::Invoice.as_str() {
+                super::insurance::consume_holds(conn, &row.buyer_id, order, &row.id)?;
+            }
+        }
+    }
     for (pos, target) in credit_links {
         let credit_note = results[pos].1.clone();
         let updated = apply_credit_note(conn, &credit_note, &target)

@@ -217,3 +217,17 @@ pub struct LimitDecisionRow {
     pub reference: Option<String>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = insurance_holds, treat_none_as_default_value = false)]
+pub struct HoldRow {
+    pub id: String,
+    pub policy_id: String,
+    pub buyer_id: String,
+    pub amount_minor: i64,
+    pub order_reference: Option<String>,
+    pub expires_at: NaiveDateTime,
+    pub state: String,
+    pub invoice_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}

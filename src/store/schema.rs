@@ -193,6 +193,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    insurance_holds (id) {
+        id -> Text,
+        policy_id -> Text,
+        buyer_id -> Text,
+        amount_minor -> BigInt,
+        order_reference -> Nullable<Text>,
+        expires_at -> Timestamp,
+        state -> Text,
+        invoice_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
@@ -208,4 +222,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurance_policies,
     insurance_policy_versions,
     insurance_limit_decisions,
+    insurance_holds,
 );

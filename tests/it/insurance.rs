@@ -119,6 +119,7 @@ fn check(
             date: Some(on),
             term_days: Some(60),
             policy_id: None,
+            hold: None,
         },
     )
     .unwrap()
@@ -219,6 +220,7 @@ fn policy_versions_are_added_never_overwritten() {
                 date: None,
                 term_days: None,
                 policy_id: None,
+                hold: None,
             },
         )
         .unwrap_err();
@@ -341,5 +343,129 @@ async fn overdue_insured_invoices_are_listed_soonest_deadline_first() {
         ))
         .await
         .problem(403, "forbidden");
+    }
+}
+
+fn hold_check(
+    conn: &mut DbConnection,
+    amount: &str,
+    order: &str,
+) -> factorgate::service::insurance::CoverCheck {
+    cover_check(
+        conn,
+        &CoverCheckInput {
+            buyer: "siren:732829320".into(),
+            amount: amount.into(),
+            currency: "EUR".into(),
+            date: Some(d(2026, 3, 2)),
+            term_days: Some(30),
+            policy_id: None,
+            hold: Some(factorgate::service::insurance::HoldRequest {
+                minutes: 60,
+                order_reference: Some(order.into()),
+            }),
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_hold_reserves_cover_until_its_invoice_consumes_it() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        let policy = setup(&db, conn);
+        decide(
+            conn,
+            &policy,
+            DecisionKind::Approved,
+            Some("40000.00"),
+            d(2026, 1, 10),
+        );
+        // 40,000 - 35,000 open: 3,000 held for PO-1.
+        let first = hold_check(conn, "3000.00", "PO-1");
+        let hold = first.hold.expect("a hold");
+        assert_eq!(hold.amount.minor(), 300_000);
+        // The hold counts in the exposure: 2,000 headroom left, not 5,000.
+        let second = hold_check(conn, "3000.00", "PO-2");
+        assert_eq!(
+            (second.exposure.minor(), second.covered.minor()),
+            (3_800_000, 200_000),
+            "{}",
+            db.name
+        );
+        factorgate::service::insurance::release_hold(conn, &second.hold.unwrap().id).unwrap();
+        // PO-1's invoice consumes its hold: exposure is the invoice, counted once.
+        let invoice: InvoiceInput = serde_json::from_value(json!({
+            "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
+            "number": "F-3", "issue_date": "2026-03-02", "due_date": "2026-04-01", "currency": "EUR",
+            "net": "2500.00", "tax": "500.00", "gross": "3000.00", "order_reference": "PO-1"
+        }))
+        .unwrap();
+        record_invoice(conn, &db.ctx, &invoice).unwrap();
+        let after = check(conn, "1.00", d(2026, 3, 2));
+        assert_eq!(
+            after.exposure.minor(),
+            3_800_000,
+            "{}: 35,000 + 3,000 invoiced, no hold",
+            db.name
+        );
+        assert_eq!(
+            factorgate::service::insurance::release_hold(conn, &hold.id)
+                .unwrap_err()
+                .code(),
+            "hold_not_found",
+            "a consumed hold cannot be released"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_hold_over_http_is_made_and_released() {
+    for db in backends() {
+        {
+            let mut conn = db.store.conn().unwrap();
+            let policy = setup(&db, &mut conn);
+            decide(
+                &mut conn,
+                &policy,
+                DecisionKind::Approved,
+                Some("40000.00"),
+                d(2026, 1, 10),
+            );
+        }
+        let k = keys(&db);
+        let api = Api::new(state(&db)).await;
+        let body = json!({"buyer": "siren:732829320", "amount": "4000.00", "currency": "EUR",
+                          "date": "2026-03-02", "hold": {"minutes": 30, "order_reference": "PO-9"}});
+        let r = api
+            .send(post("/v1/cover-checks", &k.finance, &body))
+            .await
+            .expect(200);
+        assert_eq!(
+            r["hold"]["amount"],
+            json!({"amount": "4000.00", "currency": "EUR"})
+        );
+        let id = r["hold"]["id"].as_str().unwrap().to_string();
+        let again = api
+            .send(post("/v1/cover-checks", &k.finance, &body))
+            .await
+            .expect(200);
+        assert_eq!(
+            again["covered"],
+            json!({"amount": "1000.00", "currency": "EUR"}),
+            "{}",
+            db.name
+        );
+        let path = format!("/v1/cover-holds/{id}/release");
+        assert_eq!(
+            api.send(post(&path, &k.treasurer, &json!({})))
+                .await
+                .expect(200)["state"],
+            "released"
+        );
+        api.send(post(&path, &k.treasurer, &json!({})))
+            .await
+            .problem(404, "hold_not_found");
     }
 }

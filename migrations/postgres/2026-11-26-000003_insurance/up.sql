@@ -38,3 +38,19 @@ CREATE TABLE insurance_limit_decisions (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX insurance_limit_decisions_buyer ON insurance_limit_decisions(buyer_id, policy_id, decided_on);
+
+-- A cover check may reserve the covered amount for a pending order until
+-- it expires (two-phase): the invoice for that order consumes it, or it
+-- lapses. Active holds count in the buyer's exposure.
+CREATE TABLE insurance_holds (
+    id TEXT PRIMARY KEY NOT NULL,
+    policy_id TEXT NOT NULL REFERENCES insurance_policies(id),
+    buyer_id TEXT NOT NULL REFERENCES buyers(id),
+    amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+    order_reference TEXT,
+    expires_at TIMESTAMP NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('held', 'consumed', 'released')),
+    invoice_id TEXT REFERENCES invoices(id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX insurance_holds_buyer ON insurance_holds(buyer_id, state);

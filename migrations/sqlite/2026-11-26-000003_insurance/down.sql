@@ -1,3 +1,4 @@
+DROP TABLE insurance_holds;
 DROP TABLE insurance_limit_decisions;
 DROP TABLE insurance_policy_versions;
 DROP TABLE insurance_policies;

@@ -28,3 +28,12 @@ pub async fn policy_due(call: Call) -> Result<Reply, Problem> {
         .await?;
     Reply::ok(&serde_json::json!({ "items": items, "next_cursor": null }))
 }
+
+/// Gives a hold's cover back before it expires.
+pub async fn release_hold(call: Call) -> Result<Reply, Problem> {
+    let id = call.param("id").to_string();
+    let released = id.clone();
+    call.db(move |conn, _| crate::service::insurance::release_hold(conn, &id))
+        .await?;
+    Reply::ok(&serde_json::json!({ "id": released, "state": "released" }))
+}
