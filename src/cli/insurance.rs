@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use factorgate::domain::cover::DecisionKind;
 use factorgate::money::format_minor;
+use factorgate::service::cover::{cover_check, CoverCheck, CoverCheckInput, HoldRequest};
 use factorgate::service::insurance::{
-    add_version, cover_check, create_policy, insurance_due, record_decision, CoverCheck,
-    CoverCheckInput, Decision, DecisionInput, DueItem, Policy, PolicyInput, TermsInput,
+    add_version, create_policy, insurance_due, record_decision, Decision, DecisionInput, DueItem,
+    Policy, PolicyInput, TermsInput,
 };
 use factorgate::store::DbConnection;
 
@@ -285,7 +286,7 @@ pub fn run_cover(conn: &mut DbConnection, cmd: &CoverCmd) -> CliResult {
             date: *date,
             term_days: *term_days,
             policy_id: policy.clone(),
-            hold: hold_minutes.map(|minutes| factorgate::service::insurance::HoldRequest {
+            hold: hold_minutes.map(|minutes| HoldRequest {
                 minutes,
                 order_reference: order_reference.clone(),
             }),

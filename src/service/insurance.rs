@@ -8,10 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::parties::get_buyer;
 use super::{new_id, now, ServiceError};
-use crate::domain::cover::{
-    check_cover, limit_at, terms_at, CoverReason, DecisionKind, LimitDecision, PolicyTerms,
-    SaleToCover,
-};
+use crate::domain::cover::{terms_at, DecisionKind, PolicyTerms};
 use crate::domain::invoice::InvoiceKind;
 use crate::money::{Currency, Money};
 use crate::store::rows::{LimitDecisionRow, PolicyRow, PolicyVersionRow};
@@ -19,7 +16,7 @@ use crate::store::schema::{
     insurance_limit_decisions as decisions, insurance_policies as policies,
     insurance_policy_versions as versions, invoices,
 };
-use crate::store::{sum_bigint, write_tx, DbConnection};
+use crate::store::{write_tx, DbConnection};
 
 /// A policy's terms as a caller gives them. Amounts are decimal strings in
 /// the policy currency; the indemnity rate is a fraction ("0.90").
@@ -71,7 +68,7 @@ fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Servi
     ServiceError::invalid(code, field, message.into())
 }
 
-fn amount(field: &str, raw: &str, currency: Currency) -> Result<i64, ServiceError> {
+pub(crate) fn amount(field: &str, raw: &str, currency: Currency) -> Result<i64, ServiceError> {
     let m = Money::parse(raw, currency)
         .map_err(|e| invalid("amount_invalid", field, format!("{field}: {e}")))?;
     if m.is_negative() {
@@ -338,272 +335,6 @@ pub fn record_decision(
         expires_on: row.expires_on,
         reference: row.reference,
     })
-}
-
-/// A cover check as a caller asks it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct CoverCheckInput {
-    /// Our id, `scheme:value` or a bare legal id (SIREN, VAT, ...).
-    pub buyer: String,
-    pub amount: String,
-    pub currency: String,
-    /// Delivery date; today when absent.
-    #[serde(default)]
-    pub date: Option<NaiveDate>,
-    /// Payment term in days from issue.
-    #[serde(default)]
-    pub term_days: Option<u32>,
-    /// Which policy; the one in the sale's currency when absent.
-    #[serde(default)]
-    pub policy_id: Option<String>,
-    /// Reserve the covered amount for a pending order.
-    #[serde(default)]
-    pub hold: Option<HoldRequest>,
-}
-
-/// A reservation of cover for a pending order, until it expires.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct HoldRequest {
-    /// How long the hold lasts, 1 minute to 30 days.
-    pub minutes: u32,
-    /// The order the hold is for: the invoice with this order reference
-    /// consumes the hold.
-    #[serde(default)]
-    pub order_reference: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Hold {
-    pub id: String,
-    pub amount: Money,
-    pub expires_at: chrono::NaiveDateTime,
-    pub order_reference: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CoverCheck {
-    pub policy_id: String,
-    pub buyer_id: String,
-    pub covered: Money,
-    pub uncovered: Money,
-    pub limit: Money,
-    pub exposure: Money,
-    pub headroom: Money,
-    pub reasons: Vec<CoverReason>,
-    /// The reservation made, when asked and something is covered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hold: Option<Hold>,
-}
-
-fn choose_policy(
-    conn: &mut DbConnection,
-    input: &CoverCheckInput,
-    currency: Currency,
-) -> Result<Policy, ServiceError> {
-    if let Some(id) = &input.policy_id {
-        return get_policy(conn, id);
-    }
-    let ids: Vec<String> = policies::table
-        .filter(policies::currency.eq(currency.code()))
-        .order(policies::created_at)
-        .select(policies::id)
-        .load(conn)?;
-    match ids.first() {
-        Some(id) => get_policy(conn, id),
-        None => Err(ServiceError::not_found(
-            "no_policy",
-            "credit insurance policy in",
-            currency.code(),
-        )),
-    }
-}
-
-/// What a new sale to a buyer is covered for, and why not in full.
-/// Exposure is the buyer's open invoices in the policy currency plus its
-/// active holds. With a hold, the check and the reservation are one
-/// transaction serialised per buyer, so two holds never share headroom.
-pub fn cover_check(
-    conn: &mut DbConnection,
-    input: &CoverCheckInput,
-) -> Result<CoverCheck, ServiceError> {
-    let currency = Currency::from_code(input.currency.trim())
-        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-    let sale_amount = amount("amount", &input.amount, currency)?;
-    if let Some(h) = &input.hold {
-        if !(1..=43_200).contains(&h.minutes) {
-            return Err(invalid(
-                "validation_failed",
-                "hold.minutes",
-                "hold.minutes must be between 1 and 43200 (30 days)",
-            ));
-        }
-        return write_tx(conn, |conn| {
-            check_with(conn, input, currency, sale_amount, Some(h))
-        });
-    }
-    check_with(conn, input, currency, sale_amount, None)
-}
-
-fn check_with(
-    conn: &mut DbConnection,
-    input: &CoverCheckInput,
-    currency: Currency,
-    sale_amount: i64,
-    hold: Option<&HoldRequest>,
-) -> Result<CoverCheck, ServiceError> {
-    use crate::store::schema::{buyers, insurance_holds as holds};
-    let date = input
-        .date
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let buyer = get_buyer(conn, &input.buyer)?;
-    if hold.is_some() {
-        // SQLite's write transaction already excludes other writers.
-        if let DbConnection::Postgres(c) = conn {
-            buyers::table
-                .find(&buyer.id)
-                .select(buyers::id)
-                .for_update()
-                .first::<String>(c)?;
-        }
-    }
-    let policy = choose_policy(conn, input, currency)?;
-    let terms = terms_at(&policy.versions, date).cloned().ok_or_else(|| {
-        ServiceError::not_found(
-            "no_policy_in_force",
-            "policy version in force on",
-            date.to_string(),
-        )
-    })?;
-    let rows: Vec<LimitDecisionRow> = decisions::table
-        .filter(
-            decisions::buyer_id
-                .eq(&buyer.id)
-                .and(decisions::policy_id.eq(&policy.id)),
-        )
-        .order((decisions::decided_on, decisions::created_at))
-        .select(LimitDecisionRow::as_select())
-        .load(conn)?;
-    let history: Vec<LimitDecision> = rows
-        .iter()
-        .filter_map(|r| {
-            let kind: DecisionKind =
-                serde_json::from_value(serde_json::Value::String(r.kind.clone())).ok()?;
-            Some(LimitDecision {
-                kind,
-                amount: r.amount_minor,
-                decided_on: r.decided_on,
-                expires_on: r.expires_on,
-            })
-        })
-        .collect();
-    let limit = limit_at(&history, &terms, date);
-    let open = invoices::table.filter(
-        invoices::buyer_id
-            .eq(&buyer.id)
-            .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
-            .and(invoices::currency.eq(&policy.currency))
-            .and(invoices::open_minor.gt(0)),
-    );
-    let invoiced: Option<i64> = open.select(sum_bigint("invoices.open_minor")).first(conn)?;
-    let moment = now();
-    let held: Option<i64> = holds::table
-        .filter(
-            holds::buyer_id
-                .eq(&buyer.id)
-                .and(holds::policy_id.eq(&policy.id))
-                .and(holds::state.eq("held"))
-                .and(holds::expires_at.gt(moment)),
-        )
-        .select(sum_bigint("insurance_holds.amount_minor"))
-        .first(conn)?;
-    let exposure = invoiced.unwrap_or(0) + held.unwrap_or(0);
-    let overdue_since: Option<NaiveDate> = open
-        .filter(invoices::due_date.lt(date))
-        .select(diesel::dsl::min(invoices::due_date))
-        .first(conn)?;
-    let sale = SaleToCover {
-        amount: sale_amount,
-        currency: currency.code().to_string(),
-        delivery_date: date,
-        term_days: input.term_days.unwrap_or(0),
-    };
-    let answer = check_cover(&sale, &terms, limit.as_ref(), exposure, overdue_since);
-    let pc = Currency::from_code(&policy.currency)
-        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-    let hold = match hold {
-        Some(h) if answer.covered > 0 => {
-            let row = crate::store::rows::HoldRow {
-                id: new_id(),
-                policy_id: policy.id.clone(),
-                buyer_id: buyer.id.clone(),
-                amount_minor: answer.covered,
-                order_reference: h.order_reference.clone(),
-                expires_at: moment + chrono::Duration::minutes(i64::from(h.minutes)),
-                state: "held".into(),
-                invoice_id: None,
-                created_at: moment,
-            };
-            diesel::insert_into(holds::table)
-                .values(&row)
-                .execute(conn)?;
-            Some(Hold {
-                id: row.id,
-                amount: Money::new(row.amount_minor, pc),
-                expires_at: row.expires_at,
-                order_reference: row.order_reference,
-            })
-        }
-        _ => None,
-    };
-    Ok(CoverCheck {
-        policy_id: policy.id,
-        buyer_id: buyer.id,
-        covered: Money::new(answer.covered, pc),
-        uncovered: Money::new(answer.uncovered, pc),
-        limit: Money::new(answer.limit, pc),
-        exposure: Money::new(answer.exposure, pc),
-        headroom: Money::new(answer.headroom, pc),
-        reasons: answer.reasons,
-        hold,
-    })
-}
-
-/// Gives a hold's cover back before it expires.
-pub fn release_hold(conn: &mut DbConnection, id: &str) -> Result<(), ServiceError> {
-    use crate::store::schema::insurance_holds as holds;
-    let n = diesel::update(holds::table.filter(holds::id.eq(id).and(holds::state.eq("held"))))
-        .set(holds::state.eq("released"))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(ServiceError::not_found("hold_not_found", "active hold", id));
-    }
-    Ok(())
-}
-
-/// The invoice for a held order consumes its hold: from then on the
-/// invoice itself counts in the exposure.
-pub fn consume_holds(
-    conn: &mut DbConnection,
-    buyer_id: &str,
-    order_reference: &str,
-    invoice_id: &str,
-) -> Result<usize, ServiceError> {
-    use crate::store::schema::insurance_holds as holds;
-    Ok(diesel::update(
-        holds::table.filter(
-            holds::buyer_id
-                .eq(buyer_id)
-                .and(holds::order_reference.eq(order_reference))
-                .and(holds::state.eq("held")),
-        ),
-    )
-    .set((
-        holds::state.eq("consumed"),
-        holds::invoice_id.eq(invoice_id),
-    ))
-    .execute(conn)?)
 }
 
 /// An overdue insured invoice and the dates it must meet.

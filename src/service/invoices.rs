@@ -445,7 +445,7 @@ pub(crate) fn record_valid(
     for (status, row) in &results {
         if let (RecordStatus::Created, Some(order)) = (status, &row.order_reference) {
             if row.kind == InvoiceKind::Invoice.as_str() {
-                super::insurance::consume_holds(conn, &row.buyer_id, order, &row.id)?;
+                super::cover::consume_holds(conn, &row.buyer_id, order, &row.id)?;
             }
         }
     }

@@ -8,9 +8,9 @@ use factorgate::domain::ids::LegalIdScheme;
 use factorgate::domain::invoice::InvoiceInput;
 use factorgate::domain::party::{BuyerInput, LegalIdInput, SellerInput};
 use factorgate::error::ErrorCode;
+use factorgate::service::cover::{cover_check, CoverCheckInput};
 use factorgate::service::insurance::{
-    add_version, cover_check, create_policy, record_decision, CoverCheckInput, DecisionInput,
-    PolicyInput, TermsInput,
+    add_version, create_policy, record_decision, DecisionInput, PolicyInput, TermsInput,
 };
 use factorgate::service::invoices::record_invoice;
 use factorgate::service::parties::{create_buyer, create_seller};
@@ -109,7 +109,7 @@ fn check(
     conn: &mut DbConnection,
     amount: &str,
     on: NaiveDate,
-) -> factorgate::service::insurance::CoverCheck {
+) -> factorgate::service::cover::CoverCheck {
     cover_check(
         conn,
         &CoverCheckInput {
@@ -350,7 +350,7 @@ fn hold_check(
     conn: &mut DbConnection,
     amount: &str,
     order: &str,
-) -> factorgate::service::insurance::CoverCheck {
+) -> factorgate::service::cover::CoverCheck {
     cover_check(
         conn,
         &CoverCheckInput {
@@ -360,7 +360,7 @@ fn hold_check(
             date: Some(d(2026, 3, 2)),
             term_days: Some(30),
             policy_id: None,
-            hold: Some(factorgate::service::insurance::HoldRequest {
+            hold: Some(factorgate::service::cover::HoldRequest {
                 minutes: 60,
                 order_reference: Some(order.into()),
             }),
@@ -394,7 +394,7 @@ fn a_hold_reserves_cover_until_its_invoice_consumes_it() {
             "{}",
             db.name
         );
-        factorgate::service::insurance::release_hold(conn, &second.hold.unwrap().id).unwrap();
+        factorgate::service::cover::release_hold(conn, &second.hold.unwrap().id).unwrap();
         // PO-1's invoice consumes its hold: exposure is the invoice, counted once.
         let invoice: InvoiceInput = serde_json::from_value(json!({
             "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
@@ -411,7 +411,7 @@ fn a_hold_reserves_cover_until_its_invoice_consumes_it() {
             db.name
         );
         assert_eq!(
-            factorgate::service::insurance::release_hold(conn, &hold.id)
+            factorgate::service::cover::release_hold(conn, &hold.id)
                 .unwrap_err()
                 .code(),
             "hold_not_found",

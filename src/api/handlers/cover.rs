@@ -3,7 +3,7 @@
 
 use crate::api::call::{Call, Reply};
 use crate::api::problem::Problem;
-use crate::service::insurance::{cover_check, CoverCheckInput};
+use crate::service::cover::{cover_check, CoverCheckInput};
 
 pub async fn create_cover_check(call: Call) -> Result<Reply, Problem> {
     let input: CoverCheckInput = call.json()?;
@@ -33,7 +33,7 @@ pub async fn policy_due(call: Call) -> Result<Reply, Problem> {
 pub async fn release_hold(call: Call) -> Result<Reply, Problem> {
     let id = call.param("id").to_string();
     let released = id.clone();
-    call.db(move |conn, _| crate::service::insurance::release_hold(conn, &id))
+    call.db(move |conn, _| crate::service::cover::release_hold(conn, &id))
         .await?;
     Reply::ok(&serde_json::json!({ "id": released, "state": "released" }))
 }
