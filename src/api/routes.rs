@@ -32,6 +32,11 @@ pub enum Op {
     InvoiceEntries,
     CreateImport,
     CoverCheck,
+    CreatePolicy,
+    GetPolicy,
+    AddPolicyVersion,
+    CreateDecision,
+    GetDecision,
     PolicyDue,
     ReleaseHold,
     InvoiceDocument,
@@ -77,6 +82,8 @@ use Role::{Accountant, Admin, FinanceSystem, Treasurer};
 const ALL: &[Role] = &[Admin, Treasurer, Accountant, FinanceSystem];
 const ADMIN: &[Role] = &[Admin];
 const BOOKS: &[Role] = &[Admin, Treasurer, Accountant];
+/// Who manages credit insurance and factoring contracts.
+const TREASURY: &[Role] = &[Admin, Treasurer];
 const ACCOUNTING: &[Role] = &[Admin, Accountant];
 
 const fn route(
@@ -135,6 +142,31 @@ static ROUTES: &[RouteSpec] = &[
     ),
     route("POST", "/v1/imports", ALL, Op::CreateImport),
     route("POST", "/v1/cover-checks", ALL, Op::CoverCheck),
+    creating(
+        "/v1/insurance/policies",
+        TREASURY,
+        "/v1/insurance/policies",
+        Op::CreatePolicy,
+    ),
+    route("GET", "/v1/insurance/policies/{id}", ALL, Op::GetPolicy),
+    creating(
+        "/v1/insurance/policies/{id}/versions",
+        TREASURY,
+        "/v1/insurance/policies",
+        Op::AddPolicyVersion,
+    ),
+    creating(
+        "/v1/insurance/limit-decisions",
+        TREASURY,
+        "/v1/insurance/limit-decisions",
+        Op::CreateDecision,
+    ),
+    route(
+        "GET",
+        "/v1/insurance/limit-decisions/{id}",
+        ALL,
+        Op::GetDecision,
+    ),
     route(
         "GET",
         "/v1/insurance/policies/{id}/due",
@@ -192,6 +224,11 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::InvoiceEntries => invoices::invoice_entries(call).await,
         Op::CreateImport => imports::create_import(call).await,
         Op::CoverCheck => cover::create_cover_check(call).await,
+        Op::CreatePolicy => cover::create_policy(call).await,
+        Op::GetPolicy => cover::get_policy(call).await,
+        Op::AddPolicyVersion => cover::add_policy_version(call).await,
+        Op::CreateDecision => cover::create_decision(call).await,
+        Op::GetDecision => cover::get_decision(call).await,
         Op::PolicyDue => cover::policy_due(call).await,
         Op::ReleaseHold => cover::release_hold(call).await,
         Op::InvoiceDocument => invoices::get_invoice_document(call).await,

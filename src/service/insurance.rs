@@ -420,3 +420,34 @@ pub fn insurance_due(
     });
     Ok(out)
 }
+
+/// One recorded decision.
+pub fn get_decision(conn: &mut DbConnection, id: &str) -> Result<Decision, ServiceError> {
+    let row: LimitDecisionRow = decisions::table
+        .find(id)
+        .select(LimitDecisionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ServiceError::not_found("decision_not_found", "limit decision", id))?;
+    let policy = get_policy(conn, &row.policy_id)?;
+    let currency = Currency::from_code(&policy.currency)
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    let kind: DecisionKind = serde_json::from_value(serde_json::Value::String(row.kind.clone()))
+        .map_err(|_| {
+            invalid(
+                "decision_kind_invalid",
+                "kind",
+                format!("stored kind '{}'", row.kind),
+            )
+        })?;
+    Ok(Decision {
+        id: row.id,
+        policy_id: row.policy_id,
+        buyer_id: row.buyer_id,
+        kind,
+        amount: row.amount_minor.map(|m| Money::new(m, currency)),
+        decided_on: row.decided_on,
+        expires_on: row.expires_on,
+        reference: row.reference,
+    })
+}

@@ -469,3 +469,75 @@ async fn a_hold_over_http_is_made_and_released() {
             .problem(404, "hold_not_found");
     }
 }
+
+#[actix_web::test]
+async fn policies_and_decisions_over_http() {
+    for db in backends() {
+        {
+            let mut conn = db.store.conn().unwrap();
+            setup(&db, &mut conn);
+        }
+        let k = keys(&db);
+        let api = Api::new(state(&db)).await;
+        let terms = json!({"effective_from": "2026-01-01", "indemnity_rate": "0.85",
+            "max_credit_days": 90, "notification_days": 45, "waiting_days": 120,
+            "discretionary_limit": "5000.00"});
+        let body =
+            json!({"insurer": "Coface", "number": "C-77", "currency": "EUR", "terms": terms});
+        api.send(post("/v1/insurance/policies", &k.finance, &body))
+            .await
+            .problem(403, "forbidden");
+        let r = api
+            .send(post("/v1/insurance/policies", &k.treasurer, &body))
+            .await;
+        let policy = r.expect(201);
+        let id = policy["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            r.header("location"),
+            Some(format!("/v1/insurance/policies/{id}").as_str())
+        );
+        assert_eq!(policy["versions"][0]["discretionary_limit"], 500_000);
+        api.send(post("/v1/insurance/policies", &k.treasurer, &body))
+            .await
+            .problem(409, "policy_exists");
+        let mut v2 = terms.clone();
+        v2["effective_from"] = json!("2026-06-01");
+        let p = api
+            .send(post(
+                &format!("/v1/insurance/policies/{id}/versions"),
+                &k.admin,
+                &v2,
+            ))
+            .await
+            .expect(201);
+        assert_eq!(p["versions"].as_array().unwrap().len(), 2);
+        let decision = json!({"policy_id": id, "buyer": "siren:732829320", "kind": "approved",
+                              "amount": "25000.00", "decided_on": "2026-01-10"});
+        let r = api
+            .send(post(
+                "/v1/insurance/limit-decisions",
+                &k.treasurer,
+                &decision,
+            ))
+            .await;
+        let made = r.expect(201);
+        assert_eq!(
+            made["amount"],
+            json!({"amount": "25000.00", "currency": "EUR"})
+        );
+        let got = api
+            .send(crate::api::get(r.header("location").unwrap(), &k.finance))
+            .await
+            .expect(200);
+        assert_eq!(got["kind"], "approved", "{}", db.name);
+        let mut no_amount = decision.clone();
+        no_amount.as_object_mut().unwrap().remove("amount");
+        api.send(post(
+            "/v1/insurance/limit-decisions",
+            &k.treasurer,
+            &no_amount,
+        ))
+        .await
+        .problem(422, "field_required");
+    }
+}

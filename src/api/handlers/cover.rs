@@ -37,3 +37,49 @@ pub async fn release_hold(call: Call) -> Result<Reply, Problem> {
         .await?;
     Reply::ok(&serde_json::json!({ "id": released, "state": "released" }))
 }
+
+use actix_web::http::StatusCode;
+
+use crate::service::insurance::{self, DecisionInput, PolicyInput, TermsInput};
+
+pub async fn create_policy(call: Call) -> Result<Reply, Problem> {
+    let input: PolicyInput = call.json()?;
+    let policy = call
+        .db(move |conn, _| insurance::create_policy(conn, &input))
+        .await?;
+    Reply::json(StatusCode::CREATED, &policy)
+}
+
+pub async fn get_policy(call: Call) -> Result<Reply, Problem> {
+    let id = call.param("id").to_string();
+    let policy = call
+        .db(move |conn, _| insurance::get_policy(conn, &id))
+        .await?;
+    Reply::ok(&policy)
+}
+
+/// A new version of the policy's terms; the answer is the policy.
+pub async fn add_policy_version(call: Call) -> Result<Reply, Problem> {
+    let terms: TermsInput = call.json()?;
+    let id = call.param("id").to_string();
+    let policy = call
+        .db(move |conn, _| insurance::add_version(conn, &id, &terms))
+        .await?;
+    Reply::json(StatusCode::CREATED, &policy)
+}
+
+pub async fn create_decision(call: Call) -> Result<Reply, Problem> {
+    let input: DecisionInput = call.json()?;
+    let decision = call
+        .db(move |conn, _| insurance::record_decision(conn, &input))
+        .await?;
+    Reply::json(StatusCode::CREATED, &decision)
+}
+
+pub async fn get_decision(call: Call) -> Result<Reply, Problem> {
+    let id = call.param("id").to_string();
+    let decision = call
+        .db(move |conn, _| insurance::get_decision(conn, &id))
+        .await?;
+    Reply::ok(&decision)
+}
