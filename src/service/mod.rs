@@ -1,6 +1,7 @@
 //! Use cases. Each opens one transaction, applies the rules of `domain` and
 //! `ledger`, and writes the state change and its journal entry together.
 
+pub mod claims;
 pub mod cover;
 pub mod documents;
 pub mod imports;

@@ -231,3 +231,31 @@ pub struct HoldRow {
     pub invoice_id: Option<String>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = insurance_notices, treat_none_as_default_value = false)]
+pub struct NoticeRow {
+    pub id: String,
+    pub policy_id: String,
+    pub invoice_id: String,
+    pub kind: String,
+    pub notified_on: NaiveDate,
+    pub late: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = insurance_claims, treat_none_as_default_value = false)]
+pub struct ClaimRow {
+    pub id: String,
+    pub policy_id: String,
+    pub invoice_id: String,
+    pub filed_on: NaiveDate,
+    pub loss_gross_minor: i64,
+    pub loss_vat_minor: i64,
+    pub state: String,
+    pub indemnity_minor: Option<i64>,
+    pub decided_on: Option<NaiveDate>,
+    pub paid_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}

@@ -207,6 +207,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    insurance_notices (id) {
+        id -> Text,
+        policy_id -> Text,
+        invoice_id -> Text,
+        kind -> Text,
+        notified_on -> Date,
+        late -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurance_claims (id) {
+        id -> Text,
+        policy_id -> Text,
+        invoice_id -> Text,
+        filed_on -> Date,
+        loss_gross_minor -> BigInt,
+        loss_vat_minor -> BigInt,
+        state -> Text,
+        indemnity_minor -> Nullable<BigInt>,
+        decided_on -> Nullable<Date>,
+        paid_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
@@ -223,4 +251,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurance_policy_versions,
     insurance_limit_decisions,
     insurance_holds,
+    insurance_notices,
+    insurance_claims,
 );

@@ -3,6 +3,7 @@
 mod api;
 mod api_imports;
 mod cii_fixtures;
+mod claims;
 mod cli;
 mod common;
 mod documents;

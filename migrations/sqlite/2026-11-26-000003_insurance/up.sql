@@ -54,3 +54,32 @@ CREATE TABLE insurance_holds (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX insurance_holds_buyer ON insurance_holds(buyer_id, state);
+
+-- Overdue notifications [déclarations de menace de sinistre] and claims
+-- [déclarations de sinistre], one per invoice and policy.
+CREATE TABLE insurance_notices (
+    id TEXT PRIMARY KEY NOT NULL,
+    policy_id TEXT NOT NULL REFERENCES insurance_policies(id),
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    kind TEXT NOT NULL CHECK (kind IN ('overdue', 'extension', 'payment_plan')),
+    notified_on DATE NOT NULL,
+    -- Notified after the policy's deadline: cover is lost.
+    late INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (policy_id, invoice_id, kind)
+);
+
+CREATE TABLE insurance_claims (
+    id TEXT PRIMARY KEY NOT NULL,
+    policy_id TEXT NOT NULL REFERENCES insurance_policies(id),
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    filed_on DATE NOT NULL,
+    loss_gross_minor BIGINT NOT NULL CHECK (loss_gross_minor > 0),
+    loss_vat_minor BIGINT NOT NULL CHECK (loss_vat_minor >= 0),
+    state TEXT NOT NULL CHECK (state IN ('filed', 'accepted', 'refused', 'paid')),
+    indemnity_minor BIGINT,
+    decided_on DATE,
+    paid_on DATE,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (policy_id, invoice_id)
+);

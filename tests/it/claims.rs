@@ -1,0 +1,166 @@
+//! Overdue notifications and claims on both backends: deadlines enforced,
+//! indemnity computed from the policy, postings 416 / 7587 / 654 / 44571.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use factorgate::error::ErrorCode;
+use factorgate::service::claims::{decide_claim, file_claim, notify_overdue, pay_claim};
+use factorgate::service::insurance::{create_policy, PolicyInput, TermsInput};
+use factorgate::service::invoices::{get_invoice, record_invoice};
+use factorgate::service::ledger::trial_balance_as_of;
+use factorgate::service::parties::create_seller;
+use factorgate::store::schema::invoices;
+use factorgate::store::DbConnection;
+use serde_json::json;
+
+use crate::common::{backends, TestDb};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// F-1: EUR 35,000 (5,833.33 VAT) due 31 March 2026, insured at 90 % with a
+/// EUR 500 deductible, VAT not covered; notify within 60 days (30 May),
+/// claim after 150 (28 August). Returns (policy id, invoice id).
+fn setup(db: &TestDb, conn: &mut DbConnection) -> (String, String) {
+    create_seller(
+        conn,
+        &factorgate::domain::party::SellerInput {
+            name: "Peugeot SA".into(),
+            siren: Some("552100554".into()),
+            vat: None,
+            iban: None,
+        },
+    )
+    .unwrap();
+    factorgate::service::parties::create_buyer(
+        conn,
+        &serde_json::from_value(json!({"name": "INSEE", "country": "FR",
+            "legal_ids": [{"scheme": "siren", "value": "732829320"}]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let invoice = record_invoice(
+        conn,
+        &db.ctx,
+        &serde_json::from_value(json!({
+            "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
+            "number": "F-1", "issue_date": "2026-02-01", "due_date": "2026-03-31", "currency": "EUR",
+            "net": "29166.67", "tax": "5833.33", "gross": "35000.00"
+        }))
+        .unwrap(),
+    )
+    .unwrap()
+    .invoice;
+    let policy = create_policy(
+        conn,
+        &PolicyInput {
+            insurer: "Allianz Trade".into(),
+            number: "POL-1".into(),
+            currency: "EUR".into(),
+            terms: TermsInput {
+                effective_from: d(2026, 1, 1),
+                indemnity_rate: "0.90".into(),
+                max_credit_days: 120,
+                notification_days: 60,
+                waiting_days: 150,
+                discretionary_limit: "50000.00".into(),
+                deductible: "500.00".into(),
+                reduction_notice_days: 30,
+                vat_covered: false,
+            },
+        },
+    )
+    .unwrap();
+    (policy.id, invoice.id)
+}
+
+fn balance(conn: &mut DbConnection, db: &TestDb, account: &str) -> i64 {
+    trial_balance_as_of(conn, &db.ctx, None)
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|r| r.account == account)
+        .map(|r| r.balance)
+        .sum()
+}
+
+#[test]
+fn a_notified_claim_is_indemnified_and_the_loss_written_off() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        let (policy, invoice) = setup(&db, conn);
+        let code = |e: factorgate::service::ServiceError| e.code();
+        assert_eq!(
+            code(notify_overdue(conn, &policy, &invoice, "overdue", d(2026, 3, 31)).unwrap_err()),
+            "invoice_not_overdue"
+        );
+        assert_eq!(
+            code(file_claim(conn, &db.ctx, &policy, &invoice, d(2026, 9, 1), false).unwrap_err()),
+            "overdue_not_notified"
+        );
+        let notice = notify_overdue(conn, &policy, &invoice, "overdue", d(2026, 4, 10)).unwrap();
+        assert_eq!((notice.notify_by, notice.late), (d(2026, 5, 30), false));
+        assert_eq!(
+            code(file_claim(conn, &db.ctx, &policy, &invoice, d(2026, 8, 27), false).unwrap_err()),
+            "waiting_period_running"
+        );
+        let claim = file_claim(conn, &db.ctx, &policy, &invoice, d(2026, 8, 28), false).unwrap();
+        assert_eq!(
+            (claim.loss.minor(), claim.loss_vat.minor()),
+            (3_500_000, 583_333)
+        );
+        // The receivable is doubtful now.
+        assert_eq!(
+            (balance(conn, &db, "411"), balance(conn, &db, "416")),
+            (0, 3_500_000),
+            "{}",
+            db.name
+        );
+        // 90 % of 29,166.67 = 26,250.003 -> 26,250.00, less 500 = 25,750.00.
+        let decided = decide_claim(conn, &claim.id, true, d(2026, 9, 15)).unwrap();
+        assert_eq!(decided.indemnity.map(|m| m.minor()), Some(2_575_000));
+        pay_claim(conn, &db.ctx, &claim.id, d(2026, 10, 1)).unwrap();
+        assert_eq!(balance(conn, &db, "416"), 0);
+        assert_eq!(balance(conn, &db, "7587"), -2_575_000);
+        assert_eq!(balance(conn, &db, "512"), 2_575_000);
+        assert_eq!(balance(conn, &db, "654"), 2_916_667);
+        // 44571: credited 5,833.33 at issue, debited back as VAT recovered.
+        assert_eq!(balance(conn, &db, "44571"), 0);
+        let inv = get_invoice(conn, &invoice).unwrap();
+        assert_eq!(
+            (inv.open.minor(), inv.state),
+            (0, factorgate::domain::invoice::InvoiceState::WrittenOff)
+        );
+        assert_eq!(
+            code(pay_claim(conn, &db.ctx, &claim.id, d(2026, 10, 2)).unwrap_err()),
+            "claim_not_accepted"
+        );
+    }
+}
+
+#[test]
+fn a_late_notice_loses_the_cover() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        let (policy, invoice) = setup(&db, conn);
+        let notice = notify_overdue(conn, &policy, &invoice, "overdue", d(2026, 5, 31)).unwrap();
+        assert!(
+            notice.late,
+            "{}: 31 May is after the 30 May deadline",
+            db.name
+        );
+        let err = file_claim(conn, &db.ctx, &policy, &invoice, d(2026, 9, 1), false).unwrap_err();
+        assert_eq!(err.code(), "cover_lost_late_notice");
+        // Nothing was posted for it.
+        let open: i64 = invoices::table
+            .find(&invoice)
+            .select(invoices::open_minor)
+            .first(conn)
+            .unwrap();
+        assert_eq!(open, 3_500_000);
+        assert_eq!(balance(conn, &db, "416"), 0);
+    }
+}
