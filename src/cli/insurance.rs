@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use factorgate::domain::cover::DecisionKind;
 use factorgate::money::format_minor;
+use factorgate::service::claims;
 use factorgate::service::cover::{cover_check, CoverCheck, CoverCheckInput, HoldRequest};
 use factorgate::service::insurance::{
     add_version, create_policy, insurance_due, record_decision, Decision, DecisionInput, DueItem,
@@ -43,6 +44,53 @@ pub enum InsuranceCmd {
         /// Today when absent.
         #[arg(long)]
         as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Notify the insurer of an overdue invoice (late notices are recorded
+    /// and marked: cover is lost).
+    Notify {
+        #[arg(long)]
+        policy: String,
+        #[arg(long)]
+        invoice: String,
+        /// overdue, extension or payment_plan.
+        #[arg(long, default_value = "overdue")]
+        kind: String,
+        #[arg(long)]
+        on: NaiveDate,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// File a claim for an overdue invoice (after the waiting period, or at
+    /// once with --insolvency); the receivable becomes doubtful (416).
+    Claim {
+        #[arg(long)]
+        policy: String,
+        #[arg(long)]
+        invoice: String,
+        #[arg(long)]
+        on: NaiveDate,
+        #[arg(long)]
+        insolvency: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record the insurer's decision on a claim.
+    ClaimDecision {
+        claim: String,
+        #[arg(long)]
+        accepted: bool,
+        #[arg(long)]
+        on: NaiveDate,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record the indemnity received: posted, the loss written off.
+    ClaimPaid {
+        claim: String,
+        #[arg(long)]
+        on: NaiveDate,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -205,7 +253,23 @@ fn parse<T: serde::de::DeserializeOwned>(file: &Option<PathBuf>) -> Result<T, Cl
         .map_err(|e| CliError::input("json_invalid", e.to_string()))
 }
 
-pub fn run_insurance(conn: &mut DbConnection, cmd: &InsuranceCmd) -> CliResult {
+/// Any record shown as one row of its JSON fields.
+struct Json<'a, T: serde::Serialize>(&'a T);
+
+impl<T: serde::Serialize> Tabular for Json<'_, T> {
+    fn headers() -> Vec<&'static str> {
+        vec!["record"]
+    }
+    fn row(&self) -> Vec<String> {
+        vec![serde_json::to_string(self.0).unwrap_or_default()]
+    }
+}
+
+pub fn run_insurance(
+    conn: &mut DbConnection,
+    ctx: &factorgate::service::Context,
+    cmd: &InsuranceCmd,
+) -> CliResult {
     match cmd {
         InsuranceCmd::AddPolicy { file, format } => {
             let input: PolicyInput = parse(file)?;
@@ -220,6 +284,39 @@ pub fn run_insurance(conn: &mut DbConnection, cmd: &InsuranceCmd) -> CliResult {
             let terms: TermsInput = parse(file)?;
             let p = add_version(conn, policy, &terms)?;
             print(format.format, &p, std::slice::from_ref(&p))?;
+        }
+        InsuranceCmd::Notify {
+            policy,
+            invoice,
+            kind,
+            on,
+            format,
+        } => {
+            let n = claims::notify_overdue(conn, policy, invoice, kind, *on)?;
+            print(format.format, &n, &[Json(&n)])?;
+        }
+        InsuranceCmd::Claim {
+            policy,
+            invoice,
+            on,
+            insolvency,
+            format,
+        } => {
+            let c = claims::file_claim(conn, ctx, policy, invoice, *on, *insolvency)?;
+            print(format.format, &c, &[Json(&c)])?;
+        }
+        InsuranceCmd::ClaimDecision {
+            claim,
+            accepted,
+            on,
+            format,
+        } => {
+            let c = claims::decide_claim(conn, claim, *accepted, *on)?;
+            print(format.format, &c, &[Json(&c)])?;
+        }
+        InsuranceCmd::ClaimPaid { claim, on, format } => {
+            let c = claims::pay_claim(conn, ctx, claim, *on)?;
+            print(format.format, &c, &[Json(&c)])?;
         }
         InsuranceCmd::Due {
             policy,

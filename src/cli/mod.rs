@@ -316,7 +316,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             print(format.format, &page, &page.items)?;
             next_page_hint(format.format, &page.next_cursor);
         }
-        Command::Insurance(cmd) => insurance::run_insurance(conn, cmd)?,
+        Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
         Command::Invoices(InvoicesCmd::Export { id, syntax, output }) => {
             import::export_document(conn, id, syntax, output.as_deref())?;

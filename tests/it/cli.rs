@@ -396,3 +396,128 @@ fn import_reports_each_file_and_exports_back() {
         "{xml}"
     );
 }
+
+#[test]
+fn credit_insurance_through_the_cli() {
+    let cli = Cli::new();
+    cli.ok(
+        &[
+            "sellers",
+            "add",
+            "--name",
+            "Peugeot SA",
+            "--siren",
+            "552100554",
+        ],
+        None,
+    );
+    cli.ok(
+        &[
+            "buyers",
+            "add",
+            "--name",
+            "INSEE",
+            "--country",
+            "FR",
+            "--id",
+            "siren:732829320",
+        ],
+        None,
+    );
+    let inv = cli.json(
+        &["invoices", "add"],
+        Some(
+            r#"{"seller":"552100554","buyer_legal_id":{"scheme":"siren","value":"732829320"},
+                 "number":"F-1","issue_date":"2026-02-01","due_date":"2026-03-31","currency":"EUR",
+                 "net":"1000.00","tax":"200.00","gross":"1200.00"}"#,
+        ),
+    );
+    let invoice_id = inv[0]["invoice"]["id"].as_str().unwrap().to_string();
+    let policy = cli.json(
+        &["insurance", "add-policy"],
+        Some(
+            r#"{"insurer":"Allianz Trade","number":"P-1","currency":"EUR","terms":{
+                 "effective_from":"2026-01-01","indemnity_rate":"0.90","max_credit_days":120,
+                 "notification_days":60,"waiting_days":150,"discretionary_limit":"10000.00"}}"#,
+        ),
+    );
+    let policy_id = policy["id"].as_str().unwrap().to_string();
+    let check = cli.json(
+        &[
+            "cover",
+            "check",
+            "--buyer",
+            "siren:732829320",
+            "--amount",
+            "9500.00",
+            "--date",
+            "2026-03-01",
+        ],
+        None,
+    );
+    // EUR 10,000 discretionary less the EUR 1,200 open.
+    assert_eq!(check["covered"]["amount"], "8800.00");
+    assert_eq!(
+        check["reasons"],
+        serde_json::json!(["no_limit", "limit_exceeded"])
+    );
+    let late = cli.fails(
+        &[
+            "insurance",
+            "claim",
+            "--policy",
+            &policy_id,
+            "--invoice",
+            &invoice_id,
+            "--on",
+            "2026-09-01",
+        ],
+        None,
+    );
+    assert!(late.contains("overdue_not_notified"), "{late}");
+    cli.ok(
+        &[
+            "insurance",
+            "notify",
+            "--policy",
+            &policy_id,
+            "--invoice",
+            &invoice_id,
+            "--on",
+            "2026-04-15",
+        ],
+        None,
+    );
+    let claim = cli.json(
+        &[
+            "insurance",
+            "claim",
+            "--policy",
+            &policy_id,
+            "--invoice",
+            &invoice_id,
+            "--on",
+            "2026-08-28",
+        ],
+        None,
+    );
+    let claim_id = claim["id"].as_str().unwrap().to_string();
+    let decided = cli.json(
+        &[
+            "insurance",
+            "claim-decision",
+            &claim_id,
+            "--accepted",
+            "--on",
+            "2026-09-10",
+        ],
+        None,
+    );
+    // 90 % of the EUR 1,000 net, no deductible.
+    assert_eq!(decided["indemnity"]["amount"], "900.00");
+    let paid = cli.json(
+        &["insurance", "claim-paid", &claim_id, "--on", "2026-09-20"],
+        None,
+    );
+    assert_eq!(paid["state"], "paid");
+}
