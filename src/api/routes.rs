@@ -37,6 +37,10 @@ pub enum Op {
     AddPolicyVersion,
     CreateDecision,
     GetDecision,
+    CreateNotice,
+    CreateClaim,
+    DecideClaim,
+    PayClaim,
     PolicyDue,
     ReleaseHold,
     InvoiceDocument,
@@ -168,6 +172,30 @@ static ROUTES: &[RouteSpec] = &[
         Op::GetDecision,
     ),
     route(
+        "POST",
+        "/v1/insurance/policies/{id}/notices",
+        BOOKS,
+        Op::CreateNotice,
+    ),
+    route(
+        "POST",
+        "/v1/insurance/policies/{id}/claims",
+        BOOKS,
+        Op::CreateClaim,
+    ),
+    route(
+        "POST",
+        "/v1/insurance/claims/{id}/decision",
+        BOOKS,
+        Op::DecideClaim,
+    ),
+    route(
+        "POST",
+        "/v1/insurance/claims/{id}/payment",
+        BOOKS,
+        Op::PayClaim,
+    ),
+    route(
         "GET",
         "/v1/insurance/policies/{id}/due",
         BOOKS,
@@ -229,6 +257,10 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::AddPolicyVersion => cover::add_policy_version(call).await,
         Op::CreateDecision => cover::create_decision(call).await,
         Op::GetDecision => cover::get_decision(call).await,
+        Op::CreateNotice => cover::create_notice(call).await,
+        Op::CreateClaim => cover::create_claim(call).await,
+        Op::DecideClaim => cover::decide_claim(call).await,
+        Op::PayClaim => cover::pay_claim(call).await,
         Op::PolicyDue => cover::policy_due(call).await,
         Op::ReleaseHold => cover::release_hold(call).await,
         Op::InvoiceDocument => invoices::get_invoice_document(call).await,
@@ -272,7 +304,16 @@ mod tests {
             // Every POST creates a resource named by the Location of its
             // 201, except the actions: imports (whose report names what
             // each file made) and cover checks (an answer, nothing stored).
-            let action = matches!(r.op, Op::CreateImport | Op::CoverCheck | Op::ReleaseHold);
+            let action = matches!(
+                r.op,
+                Op::CreateImport
+                    | Op::CoverCheck
+                    | Op::ReleaseHold
+                    | Op::CreateNotice
+                    | Op::CreateClaim
+                    | Op::DecideClaim
+                    | Op::PayClaim
+            );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);
         }

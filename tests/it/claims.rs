@@ -164,3 +164,77 @@ fn a_late_notice_loses_the_cover() {
         assert_eq!(balance(conn, &db, "416"), 0);
     }
 }
+
+#[actix_web::test]
+async fn notices_and_claims_over_http() {
+    use crate::api::{keys, post, state, Api};
+    for db in backends() {
+        let (policy, invoice) = {
+            let mut conn = db.store.conn().unwrap();
+            setup(&db, &mut conn)
+        };
+        let k = keys(&db);
+        let api = Api::new(state(&db)).await;
+        let notices = format!("/v1/insurance/policies/{policy}/notices");
+        let n = api
+            .send(post(
+                &notices,
+                &k.accountant,
+                &json!({"invoice_id": invoice, "notified_on": "2026-04-10"}),
+            ))
+            .await
+            .expect(201);
+        assert_eq!(n["late"], false);
+        assert_eq!(n["notify_by"], "2026-05-30");
+        api.send(post(
+            &notices,
+            &k.finance,
+            &json!({"invoice_id": invoice, "notified_on": "2026-04-10"}),
+        ))
+        .await
+        .problem(403, "forbidden");
+        let claim = api
+            .send(post(
+                &format!("/v1/insurance/policies/{policy}/claims"),
+                &k.treasurer,
+                &json!({"invoice_id": invoice, "filed_on": "2026-06-01", "insolvency": true}),
+            ))
+            .await
+            .expect(201);
+        assert_eq!(
+            claim["loss"],
+            json!({"amount": "35000.00", "currency": "EUR"})
+        );
+        let id = claim["id"].as_str().unwrap();
+        let decided = api
+            .send(post(
+                &format!("/v1/insurance/claims/{id}/decision"),
+                &k.treasurer,
+                &json!({"accepted": true, "decided_on": "2026-07-01"}),
+            ))
+            .await
+            .expect(200);
+        assert_eq!(
+            decided["indemnity"],
+            json!({"amount": "25750.00", "currency": "EUR"}),
+            "{}",
+            db.name
+        );
+        let paid = api
+            .send(post(
+                &format!("/v1/insurance/claims/{id}/payment"),
+                &k.treasurer,
+                &json!({"paid_on": "2026-07-15"}),
+            ))
+            .await
+            .expect(200);
+        assert_eq!(paid["state"], "paid");
+        api.send(post(
+            &format!("/v1/insurance/claims/{id}/payment"),
+            &k.treasurer,
+            &json!({"paid_on": "2026-07-16"}),
+        ))
+        .await
+        .problem(409, "claim_not_accepted");
+    }
+}

@@ -83,3 +83,94 @@ pub async fn get_decision(call: Call) -> Result<Reply, Problem> {
         .await?;
     Reply::ok(&decision)
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoticeBody {
+    invoice_id: String,
+    #[serde(default = "overdue")]
+    kind: String,
+    notified_on: chrono::NaiveDate,
+}
+
+fn overdue() -> String {
+    "overdue".into()
+}
+
+/// An overdue notification to the insurer (recorded, late or not).
+pub async fn create_notice(call: Call) -> Result<Reply, Problem> {
+    let body: NoticeBody = call.json()?;
+    let policy = call.param("id").to_string();
+    let notice = call
+        .db(move |conn, _| {
+            crate::service::claims::notify_overdue(
+                conn,
+                &policy,
+                &body.invoice_id,
+                &body.kind,
+                body.notified_on,
+            )
+        })
+        .await?;
+    Reply::json(StatusCode::CREATED, &notice)
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimBody {
+    invoice_id: String,
+    filed_on: chrono::NaiveDate,
+    #[serde(default)]
+    insolvency: bool,
+}
+
+pub async fn create_claim(call: Call) -> Result<Reply, Problem> {
+    let body: ClaimBody = call.json()?;
+    let policy = call.param("id").to_string();
+    let claim = call
+        .db(move |conn, ctx| {
+            crate::service::claims::file_claim(
+                conn,
+                ctx,
+                &policy,
+                &body.invoice_id,
+                body.filed_on,
+                body.insolvency,
+            )
+        })
+        .await?;
+    Reply::json(StatusCode::CREATED, &claim)
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    accepted: bool,
+    decided_on: chrono::NaiveDate,
+}
+
+pub async fn decide_claim(call: Call) -> Result<Reply, Problem> {
+    let body: DecisionBody = call.json()?;
+    let id = call.param("id").to_string();
+    let claim = call
+        .db(move |conn, _| {
+            crate::service::claims::decide_claim(conn, &id, body.accepted, body.decided_on)
+        })
+        .await?;
+    Reply::ok(&claim)
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentBody {
+    paid_on: chrono::NaiveDate,
+}
+
+pub async fn pay_claim(call: Call) -> Result<Reply, Problem> {
+    let body: PaymentBody = call.json()?;
+    let id = call.param("id").to_string();
+    let claim = call
+        .db(move |conn, ctx| crate::service::claims::pay_claim(conn, ctx, &id, body.paid_on))
+        .await?;
+    Reply::ok(&claim)
+}
