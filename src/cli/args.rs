@@ -76,6 +76,9 @@ pub enum Command {
     /// Credit insurance policies and buyer limit decisions.
     #[command(subcommand)]
     Insurance(super::insurance::InsuranceCmd),
+    /// Dated exchange and reference rates.
+    #[command(subcommand)]
+    Rates(super::insurance::RatesCmd),
     /// Credit insurance cover checks.
     #[command(subcommand)]
     Cover(super::insurance::CoverCmd),

@@ -119,6 +119,35 @@ pub enum InsuranceCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum RatesCmd {
+    /// Import dated rates from CSV (`series,date,value`; e.g. `USD/EUR` for
+    /// 1 USD in EUR, or `EURIBOR3M`), whole or not at all.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+impl Tabular for factorgate::service::rates::RatesReport {
+    fn headers() -> Vec<&'static str> {
+        vec!["created", "unchanged"]
+    }
+    fn row(&self) -> Vec<String> {
+        vec![self.created.to_string(), self.unchanged.to_string()]
+    }
+}
+
+pub fn run_rates(conn: &mut DbConnection, cmd: &RatesCmd) -> CliResult {
+    let RatesCmd::Import { file, format } = cmd;
+    let input = std::fs::File::open(file)
+        .map_err(|e| CliError::input("file_unreadable", format!("{}: {e}", file.display())))?;
+    let report = factorgate::service::rates::import_rates(conn, std::io::BufReader::new(input))?;
+    print(format.format, &report, std::slice::from_ref(&report))?;
+    Ok(())
+}
+
+#[derive(Subcommand, Debug)]
 pub enum CoverCmd {
     /// Is a sale to a buyer covered, and for how much.
     Check {

@@ -318,6 +318,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
         }
         Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
+        Command::Rates(cmd) => insurance::run_rates(conn, cmd)?,
         Command::Invoices(InvoicesCmd::Export { id, syntax, output }) => {
             import::export_document(conn, id, syntax, output.as_deref())?;
         }

@@ -202,9 +202,39 @@ fn check_with(
         )
         .select(sum_bigint("insurance_holds.amount_minor"))
         .first(conn)?;
-    let exposure = invoiced.unwrap_or(0) + held.unwrap_or(0);
-    let overdue_since: Option<NaiveDate> = open
-        .filter(invoices::due_date.lt(date))
+    let pc = Currency::from_code(&policy.currency)
+        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+    // Invoices in another currency count at their issue date's rate.
+    let foreign: Vec<(i64, String, NaiveDate)> = invoices::table
+        .filter(
+            invoices::buyer_id
+                .eq(&buyer.id)
+                .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
+                .and(invoices::currency.ne(&policy.currency))
+                .and(invoices::open_minor.gt(0)),
+        )
+        .select((
+            invoices::open_minor,
+            invoices::currency,
+            invoices::issue_date,
+        ))
+        .load(conn)?;
+    let mut converted = 0i64;
+    for (open_minor, code, issued) in foreign {
+        let from = Currency::from_code(&code)
+            .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+        converted += super::rates::convert(conn, open_minor, from, pc, issued)?;
+    }
+    let exposure = invoiced.unwrap_or(0) + converted + held.unwrap_or(0);
+    // Overdue in any currency stops new cover.
+    let overdue_since: Option<NaiveDate> = invoices::table
+        .filter(
+            invoices::buyer_id
+                .eq(&buyer.id)
+                .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
+                .and(invoices::open_minor.gt(0))
+                .and(invoices::due_date.lt(date)),
+        )
         .select(diesel::dsl::min(invoices::due_date))
         .first(conn)?;
     let sale = SaleToCover {
@@ -214,8 +244,6 @@ fn check_with(
         term_days: input.term_days.unwrap_or(0),
     };
     let answer = check_cover(&sale, &terms, limit.as_ref(), exposure, overdue_since);
-    let pc = Currency::from_code(&policy.currency)
-        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
     let hold = match hold {
         Some(h) if answer.covered > 0 => {
             let row = crate::store::rows::HoldRow {

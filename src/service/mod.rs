@@ -11,6 +11,7 @@ pub mod keys;
 pub mod ledger;
 pub mod parties;
 pub mod payments;
+pub mod rates;
 pub mod reports;
 
 use std::sync::Arc;

@@ -235,6 +235,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rates (series, on_date) {
+        series -> Text,
+        on_date -> Date,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
@@ -253,4 +262,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurance_holds,
     insurance_notices,
     insurance_claims,
+    rates,
 );

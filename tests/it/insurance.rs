@@ -541,3 +541,66 @@ async fn policies_and_decisions_over_http() {
         .problem(422, "field_required");
     }
 }
+
+#[test]
+fn invoices_in_another_currency_count_at_their_issue_dates_rate() {
+    use factorgate::service::rates::import_rates;
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        let policy = setup(&db, conn);
+        decide(
+            conn,
+            &policy,
+            DecisionKind::Approved,
+            Some("40000.00"),
+            d(2026, 1, 10),
+        );
+        let csv = "series,date,value\nUSD/EUR,2026-01-01,0.95\nUSD/EUR,2026-02-01,0.92\n";
+        let r = import_rates(conn, csv.as_bytes()).unwrap();
+        assert_eq!((r.created, r.unchanged), (2, 0));
+        assert_eq!(import_rates(conn, csv.as_bytes()).unwrap().unchanged, 2);
+        let other = "series,date,value\nUSD/EUR,2026-02-01,0.93\n";
+        assert_eq!(
+            import_rates(conn, other.as_bytes()).unwrap_err().code(),
+            "rate_conflict"
+        );
+        let bad = "series,date,value\nUSD/EUR,2026-02-30,0.93\n";
+        let err = import_rates(conn, bad.as_bytes()).unwrap_err();
+        assert_eq!(err.code(), "rates_invalid");
+        assert!(err.to_string().contains("line 2"), "{err}");
+        // USD 1,000 issued 10 February: at the 1 February rate, EUR 920.
+        let usd: InvoiceInput = serde_json::from_value(json!({
+            "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
+            "number": "F-USD", "issue_date": "2026-02-10", "due_date": "2026-04-10", "currency": "USD",
+            "net": "1000.00", "tax": "0.00", "gross": "1000.00"
+        }))
+        .unwrap();
+        record_invoice(conn, &db.ctx, &usd).unwrap();
+        let a = check(conn, "100.00", d(2026, 3, 2));
+        assert_eq!(a.exposure.minor(), 3_500_000 + 92_000, "{}", db.name);
+        // Without a rate for its currency, the check says which is missing.
+        let gbp: InvoiceInput = serde_json::from_value(json!({
+            "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
+            "number": "F-GBP", "issue_date": "2026-02-10", "due_date": "2026-04-10", "currency": "GBP",
+            "net": "10.00", "tax": "0.00", "gross": "10.00"
+        }))
+        .unwrap();
+        record_invoice(conn, &db.ctx, &gbp).unwrap();
+        let err = cover_check(
+            conn,
+            &CoverCheckInput {
+                buyer: "732829320".into(),
+                amount: "1.00".into(),
+                currency: "EUR".into(),
+                date: Some(d(2026, 3, 2)),
+                term_days: None,
+                policy_id: None,
+                hold: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "rate_missing");
+        assert!(err.to_string().contains("GBP/EUR"), "{err}");
+    }
+}
