@@ -604,3 +604,40 @@ fn invoices_in_another_currency_count_at_their_issue_dates_rate() {
         assert!(err.to_string().contains("GBP/EUR"), "{err}");
     }
 }
+
+#[test]
+fn concurrent_holds_never_share_the_same_headroom() {
+    for db in backends() {
+        {
+            let mut conn = db.store.conn().unwrap();
+            let policy = setup(&db, &mut conn);
+            decide(
+                &mut conn,
+                &policy,
+                DecisionKind::Approved,
+                Some("40000.00"),
+                d(2026, 1, 10),
+            );
+        }
+        // EUR 5,000 of headroom; eight orders of EUR 2,000 race for it.
+        let covered: i64 = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let store = db.store.clone();
+                    s.spawn(move || {
+                        let mut conn = store.conn().unwrap();
+                        hold_check(&mut conn, "2000.00", &format!("PO-{i}"))
+                            .covered
+                            .minor()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(
+            covered, 500_000,
+            "{}: the holds add up to the headroom, no more",
+            db.name
+        );
+    }
+}
