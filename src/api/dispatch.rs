@@ -81,8 +81,8 @@ async fn pipeline(
         })?;
     let principal = auth::authorize(&state.store, req.headers(), spec).await?;
     let body = read_body(req, payload, state.body_limit).await?;
-    // Imports take files of any type; every other POST takes JSON.
-    if spec.method == "POST" && spec.op != Op::CreateImport {
+    // Imports take files of any type (rates: CSV); every other POST takes JSON.
+    if spec.method == "POST" && !matches!(spec.op, Op::CreateImport | Op::ImportRates) {
         check_content_type(req, &body)?;
     }
     let idem = match (req.headers().get(idempotency::HEADER), &principal) {

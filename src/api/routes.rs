@@ -32,6 +32,7 @@ pub enum Op {
     InvoiceEntries,
     CreateImport,
     CoverCheck,
+    ImportRates,
     CreatePolicy,
     GetPolicy,
     AddPolicyVersion,
@@ -146,6 +147,7 @@ static ROUTES: &[RouteSpec] = &[
     ),
     route("POST", "/v1/imports", ALL, Op::CreateImport),
     route("POST", "/v1/cover-checks", ALL, Op::CoverCheck),
+    route("POST", "/v1/rates", TREASURY, Op::ImportRates),
     creating(
         "/v1/insurance/policies",
         TREASURY,
@@ -252,6 +254,7 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::InvoiceEntries => invoices::invoice_entries(call).await,
         Op::CreateImport => imports::create_import(call).await,
         Op::CoverCheck => cover::create_cover_check(call).await,
+        Op::ImportRates => cover::import_rates(call).await,
         Op::CreatePolicy => cover::create_policy(call).await,
         Op::GetPolicy => cover::get_policy(call).await,
         Op::AddPolicyVersion => cover::add_policy_version(call).await,
@@ -307,6 +310,7 @@ mod tests {
             let action = matches!(
                 r.op,
                 Op::CreateImport
+                    | Op::ImportRates
                     | Op::CoverCheck
                     | Op::ReleaseHold
                     | Op::CreateNotice

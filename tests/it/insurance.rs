@@ -641,3 +641,27 @@ fn concurrent_holds_never_share_the_same_headroom() {
         );
     }
 }
+
+#[actix_web::test]
+async fn rates_are_imported_over_http_as_csv() {
+    use crate::api::req;
+    use actix_web::http::Method;
+    for db in backends() {
+        let k = keys(&db);
+        let api = Api::new(state(&db)).await;
+        let csv = "series,date,value\nUSD/EUR,2026-02-01,0.92\nEURIBOR3M,2026-02-01,0.02015\n";
+        let send = |key: &str| {
+            req(Method::POST, "/v1/rates", Some(key))
+                .insert_header(("Content-Type", "text/csv"))
+                .set_payload(csv)
+        };
+        let r = api.send(send(&k.treasurer)).await.expect(201);
+        assert_eq!(
+            (r["created"].clone(), r["unchanged"].clone()),
+            (json!(2), json!(0))
+        );
+        let again = api.send(send(&k.treasurer)).await.expect(200);
+        assert_eq!(again["unchanged"], 2, "{}", db.name);
+        api.send(send(&k.finance)).await.problem(403, "forbidden");
+    }
+}

@@ -174,3 +174,17 @@ pub async fn pay_claim(call: Call) -> Result<Reply, Problem> {
         .await?;
     Reply::ok(&claim)
 }
+
+/// Dated rates as a CSV body (`series,date,value`), whole or not at all.
+pub async fn import_rates(call: Call) -> Result<Reply, Problem> {
+    let body = call.body.clone();
+    let report = call
+        .db(move |conn, _| crate::service::rates::import_rates(conn, &body[..]))
+        .await?;
+    let status = if report.created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Reply::json(status, &report)
+}
