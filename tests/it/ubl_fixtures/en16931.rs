@@ -1,11 +1,11 @@
 //! CEN/TC 434 examples (ConnectingEurope/eInvoicing-EN16931) and the
 //! OASIS UBL 2.1 release examples.
 
-use super::{verify, Expect, EN16931, P, PEPPOL, T};
+use super::{reread, verify, Expect, EN16931, P, PEPPOL, T};
 
 #[test]
 fn en16931_example1_twenty_lines_two_accounts() {
-    verify(
+    let doc = verify(
         "ConnectingEurope-eInvoicing-EN16931__ubl-tc434-example1.xml",
         Expect {
             profile: EN16931,
@@ -73,11 +73,19 @@ fn en16931_example1_twenty_lines_two_accounts() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "ConnectingEurope-eInvoicing-EN16931__ubl-tc434-example1.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn en16931_example2_payee_and_prepaid() {
-    verify(
+    let doc = verify(
         "ConnectingEurope-eInvoicing-EN16931__ubl-tc434-example2.xml",
         Expect {
             profile: EN16931,
@@ -142,11 +150,19 @@ fn en16931_example2_payee_and_prepaid() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "ConnectingEurope-eInvoicing-EN16931__ubl-tc434-example2.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn en16931_example5_vat_also_in_the_accounting_currency() {
-    verify(
+    let doc = verify(
         "ConnectingEurope-eInvoicing-EN16931__ubl-tc434-example5.xml",
         Expect {
             profile: EN16931,
@@ -209,11 +225,19 @@ fn en16931_example5_vat_also_in_the_accounting_currency() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "ConnectingEurope-eInvoicing-EN16931__ubl-tc434-example5.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn en16931_negative_danish_invoice() {
-    verify(
+    let doc = verify(
         "ConnectingEurope-eInvoicing-EN16931__BIS3_Invoice_negativ.XML",
         Expect {
             profile: PEPPOL,
@@ -257,11 +281,19 @@ fn en16931_negative_danish_invoice() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "ConnectingEurope-eInvoicing-EN16931__BIS3_Invoice_negativ.XML",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn en16931_issue116_swedish_invoice() {
-    verify(
+    let doc = verify(
         "ConnectingEurope-eInvoicing-EN16931__issue116.xml",
         Expect {
             profile: PEPPOL,
@@ -314,11 +346,16 @@ fn en16931_issue116_swedish_invoice() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread("ConnectingEurope-eInvoicing-EN16931__issue116.xml", &doc),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn en16931_italian_split_payment_with_a_3_mb_attachment() {
-    verify(
+    let doc = verify(
         "ConnectingEurope-eInvoicing-EN16931__FT_G2G_TD01_con_Allegato_Bonifico_e_Split_Payment.xml",
         Expect {
             profile: PEPPOL,
@@ -364,13 +401,14 @@ fn en16931_italian_split_payment_with_a_3_mb_attachment() {
             rules: &[],
         },
     );
+    assert_eq!(reread("ConnectingEurope-eInvoicing-EN16931__FT_G2G_TD01_con_Allegato_Bonifico_e_Split_Payment.xml", &doc), doc, "round trip");
 }
 
 // ---- OASIS UBL 2.1 examples -----------------------------------------------
 
 #[test]
 fn oasis_credit_note_example_does_not_add_up() {
-    verify(
+    let doc = verify(
         "kduvekot-ubl-release-package__UBL-CreditNote-2.1-Example.xml",
         Expect {
             profile: None,
@@ -436,11 +474,19 @@ fn oasis_credit_note_example_does_not_add_up() {
             rules: &["BR-CO-15", "BR-CO-16"],
         },
     );
+    assert_eq!(
+        reread(
+            "kduvekot-ubl-release-package__UBL-CreditNote-2.1-Example.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn oasis_trivial_invoice_lacks_required_terms() {
-    verify(
+    let doc = verify(
         "kduvekot-ubl-release-package__UBL-Invoice-2.1-Example-Trivial.xml",
         Expect {
             profile: None,
@@ -479,5 +525,13 @@ fn oasis_trivial_invoice_lacks_required_terms() {
             // No type code, no currency, and of the totals only PayableAmount.
             rules: &["BR-04", "BR-05", "BR-12", "BR-13", "BR-14"],
         },
+    );
+    assert_eq!(
+        reread(
+            "kduvekot-ubl-release-package__UBL-Invoice-2.1-Example-Trivial.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
     );
 }

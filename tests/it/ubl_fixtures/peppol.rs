@@ -1,6 +1,6 @@
 //! PEPPOL BIS Billing 3.0 examples (OpenPEPPOL/peppol-bis-invoice-3).
 
-use super::{verify, Expect, Id, P, PEPPOL, T};
+use super::{reread, verify, Expect, Id, P, PEPPOL, T};
 
 /// Seller and buyer shared by the PEPPOL "Snippet1" family.
 const SNIPPET_SELLER_IDS: &[Id] = &[("99887766", None), ("9482348239847239874", Some("0088"))];
@@ -16,7 +16,7 @@ const SNIPPET_TERMS: Option<&str> = Some("Payment within 10 days, 2% discount");
 
 #[test]
 fn peppol_base_example() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__base-example.xml",
         Expect {
             profile: PEPPOL,
@@ -55,11 +55,16 @@ fn peppol_base_example() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread("OpenPEPPOL-peppol-bis-invoice-3__base-example.xml", &doc),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn peppol_credit_note_correcting_the_base_example() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__base-creditnote-correction.xml",
         Expect {
             profile: PEPPOL,
@@ -98,11 +103,19 @@ fn peppol_credit_note_correcting_the_base_example() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "OpenPEPPOL-peppol-bis-invoice-3__base-creditnote-correction.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn peppol_negative_invoice_correction() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__base-negative-inv-correction.xml",
         Expect {
             profile: PEPPOL,
@@ -141,11 +154,19 @@ fn peppol_negative_invoice_correction() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "OpenPEPPOL-peppol-bis-invoice-3__base-negative-inv-correction.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn peppol_two_standard_vat_rates() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__Vat-category-S.xml",
         Expect {
             profile: PEPPOL,
@@ -188,11 +209,16 @@ fn peppol_two_standard_vat_rates() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread("OpenPEPPOL-peppol-bis-invoice-3__Vat-category-S.xml", &doc),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn peppol_vat_exempt_in_pounds() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__vat-category-E.xml",
         Expect {
             profile: PEPPOL,
@@ -236,11 +262,16 @@ fn peppol_vat_exempt_in_pounds() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread("OpenPEPPOL-peppol-bis-invoice-3__vat-category-E.xml", &doc),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn peppol_norwegian_example_with_payee_prepaid_and_rounding() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__Norwegian-example-1.xml",
         Expect {
             profile: PEPPOL,
@@ -307,11 +338,19 @@ fn peppol_norwegian_example_with_payee_prepaid_and_rounding() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "OpenPEPPOL-peppol-bis-invoice-3__Norwegian-example-1.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn peppol_greek_example_with_pipes_in_the_number() {
-    verify(
+    let doc = verify(
         "OpenPEPPOL-peppol-bis-invoice-3__GR-base-example-correct.xml",
         Expect {
             profile: PEPPOL,
@@ -354,5 +393,13 @@ fn peppol_greek_example_with_pipes_in_the_number() {
             },
             rules: &[],
         },
+    );
+    assert_eq!(
+        reread(
+            "OpenPEPPOL-peppol-bis-invoice-3__GR-base-example-correct.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
     );
 }

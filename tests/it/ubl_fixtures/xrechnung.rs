@@ -1,10 +1,10 @@
 //! XRechnung 3.0 UBL invoices (KoSIT test suite, Mustang project).
 
-use super::{verify, Expect, P, T, XRECHNUNG};
+use super::{reread, verify, Expect, P, T, XRECHNUNG};
 
 #[test]
 fn xrechnung_01_01a_prefixed_root() {
-    verify(
+    let doc = verify(
         "itplr-kosit-xrechnung-testsuite__01.01a-INVOICE_ubl.xml",
         Expect {
             profile: XRECHNUNG,
@@ -51,11 +51,19 @@ fn xrechnung_01_01a_prefixed_root() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "itplr-kosit-xrechnung-testsuite__01.01a-INVOICE_ubl.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn xrechnung_01_14a_payee_and_buyer_vat() {
-    verify(
+    let doc = verify(
         "itplr-kosit-xrechnung-testsuite__01.14a-INVOICE_ubl.xml",
         Expect {
             profile: XRECHNUNG,
@@ -104,11 +112,19 @@ fn xrechnung_01_14a_payee_and_buyer_vat() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "itplr-kosit-xrechnung-testsuite__01.14a-INVOICE_ubl.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn xrechnung_03_01a_negative_payable_after_prepayment() {
-    verify(
+    let doc = verify(
         "itplr-kosit-xrechnung-testsuite__03.01a-INVOICE_ubl.xml",
         Expect {
             profile: XRECHNUNG,
@@ -178,11 +194,19 @@ fn xrechnung_03_01a_negative_payable_after_prepayment() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "itplr-kosit-xrechnung-testsuite__03.01a-INVOICE_ubl.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn xrechnung_04_01a_extension_with_sub_lines() {
-    verify(
+    let doc = verify(
         "itplr-kosit-xrechnung-testsuite__04.01a-INVOICE_ubl.xml",
         Expect {
             profile: Some(
@@ -230,11 +254,19 @@ fn xrechnung_04_01a_extension_with_sub_lines() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread(
+            "itplr-kosit-xrechnung-testsuite__04.01a-INVOICE_ubl.xml",
+            &doc
+        ),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn mustang_xrechnung_einfach() {
-    verify(
+    let doc = verify(
         "ZUGFeRD-mustangproject__XRECHNUNG_Einfach.ubl.xml",
         Expect {
             profile: XRECHNUNG,
@@ -286,11 +318,16 @@ fn mustang_xrechnung_einfach() {
             rules: &[],
         },
     );
+    assert_eq!(
+        reread("ZUGFeRD-mustangproject__XRECHNUNG_Einfach.ubl.xml", &doc),
+        doc,
+        "round trip"
+    );
 }
 
 #[test]
 fn mustang_xrechnung_with_endpoint_n_a() {
-    verify(
+    let doc = verify(
         "ZUGFeRD-mustangproject__TESTXRECHNUNG_INVDSS_012015776085.XML",
         Expect {
             profile: XRECHNUNG,
@@ -334,5 +371,13 @@ fn mustang_xrechnung_with_endpoint_n_a() {
             },
             rules: &[],
         },
+    );
+    assert_eq!(
+        reread(
+            "ZUGFeRD-mustangproject__TESTXRECHNUNG_INVDSS_012015776085.XML",
+            &doc
+        ),
+        doc,
+        "round trip"
     );
 }
