@@ -227,6 +227,19 @@ impl<R: BufRead> GuardedReader<R> {
         }
     }
 
+    /// The next child element (local name, attributes) of the element being
+    /// read, or None at its end. Text between children is passed over.
+    pub fn child(&mut self) -> Result<Option<(String, Vec<(String, String)>)>, DocumentError> {
+        loop {
+            match self.next()? {
+                Some(XmlEvent::Start { local, attrs }) => return Ok(Some((local, attrs))),
+                Some(XmlEvent::End { .. }) => return Ok(None),
+                Some(XmlEvent::Text(_)) => {}
+                None => return Err(self.malformed("document ends inside an element")),
+            }
+        }
+    }
+
     /// The text of the element just started, up to its end; nested elements
     /// are refused. Leaves the reader after the element's end tag.
     pub fn text(&mut self) -> Result<String, DocumentError> {

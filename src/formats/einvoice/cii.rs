@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 
 use super::model::{EInvoice, Line, Party, SchemedId, Syntax, TaxBreakdown, Totals};
 use super::terms::Term;
+use super::value::{clip, parse_decimal};
 use super::DocumentError;
 use crate::formats::xml::{GuardedReader, Limits, XmlEvent};
 
@@ -22,9 +23,6 @@ pub const CII_NAMESPACE: &str = "urn:un:unece:uncefact:data:standard:CrossIndust
 /// How much of the document before the root's start tag is kept to check
 /// its namespace; a prologue longer than this is not an invoice we read.
 const PROLOGUE_CAP: usize = 256 * 1024;
-
-/// Echoed input is cut to this many characters in error messages.
-const ECHO_CHARS: usize = 40;
 
 type Attrs = Vec<(String, String)>;
 
@@ -175,31 +173,13 @@ fn root_namespace(prologue: &[u8], prefix: Option<&str>) -> Option<String> {
     }
 }
 
-/// The next child element of the element being read, or None at its end.
-/// Text between children (mixed content) is passed over.
-fn child<B: BufRead>(r: &mut GuardedReader<B>) -> Result<Option<(String, Attrs)>, DocumentError> {
-    loop {
-        match r.next()? {
-            Some(XmlEvent::Start { local, attrs }) => return Ok(Some((local, attrs))),
-            Some(XmlEvent::End { .. }) => return Ok(None),
-            Some(XmlEvent::Text(_)) => {}
-            None => {
-                return Err(DocumentError::malformed(
-                    r.path(),
-                    "document ends inside an element",
-                ))
-            }
-        }
-    }
-}
-
 /// Hands each child element to `each`, which must read it whole (`text`,
 /// `skip` or `children`).
 fn children<B: BufRead>(
     r: &mut GuardedReader<B>,
     mut each: impl FnMut(&mut GuardedReader<B>, &str, &Attrs) -> Result<(), DocumentError>,
 ) -> Result<(), DocumentError> {
-    while let Some((local, attrs)) = child(r)? {
+    while let Some((local, attrs)) = r.child()? {
         each(r, &local, &attrs)?;
     }
     Ok(())
@@ -246,41 +226,11 @@ fn schemed(value: String, scheme: Option<&str>) -> Option<SchemedId> {
     })
 }
 
-/// Cuts untrusted text echoed in an error message.
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(ECHO_CHARS) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
-}
-
-/// An xs:decimal as written: optional sign, digits, optional fraction. No
-/// exponent, no separators, and nothing rust_decimal would have to round.
-fn parse_decimal(text: &str) -> Option<Decimal> {
-    let (negative, digits) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
-        return None;
-    }
-    let unsigned = match (int.is_empty(), frac.is_empty()) {
-        (true, _) => Decimal::from_str_exact(&format!("0.{frac}")),
-        (false, true) => Decimal::from_str_exact(int),
-        (false, false) => Decimal::from_str_exact(digits),
-    }
-    .ok()?;
-    Some(if negative { -unsigned } else { unsigned })
-}
-
 /// An amount (or percentage) element's value.
 fn amount<B: BufRead>(r: &mut GuardedReader<B>) -> Result<Decimal, DocumentError> {
     let path = r.path();
     let text = r.text()?;
-    parse_decimal(&text).ok_or_else(|| {
+    parse_decimal(&text).ok().ok_or_else(|| {
         DocumentError::malformed(path, format!("not a decimal number: {:?}", clip(&text)))
     })
 }

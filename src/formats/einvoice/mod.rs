@@ -12,6 +12,7 @@ pub mod rules;
 pub mod terms;
 pub mod ubl;
 pub mod ubl_write;
+pub mod value;
 
 pub use model::{EInvoice, Line, Party, SchemedId, Syntax, TaxBreakdown, Totals};
 pub use rules::{check, Violation};

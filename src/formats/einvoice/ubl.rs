@@ -17,11 +17,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::model::{EInvoice, Line, SchemedId, Syntax, TaxBreakdown, Totals};
+pub use super::value::parse_decimal;
 use super::DocumentError;
 use crate::formats::xml::{GuardedReader, Limits, XmlEvent};
 use party::{party, wrapped_party};
+pub use value::parse_date;
 use value::{amount, date};
-pub use value::{parse_date, parse_decimal};
 
 pub const INVOICE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
 pub const CREDIT_NOTE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
@@ -83,7 +84,7 @@ fn read_document<R: BufRead>(
     let mut due = None;
     let mut means_due = None;
     let mut tax_totals: Vec<TaxTotalRead> = Vec::new();
-    while let Some((local, _)) = child(r)? {
+    while let Some((local, _)) = r.child()? {
         match local.as_str() {
             "CustomizationID" => doc.profile = Some(r.text()?),
             "ID" => doc.number = r.text()?,
@@ -98,7 +99,7 @@ fn read_document<R: BufRead>(
                 }
             }
             "BillingReference" => {
-                while let Some((local, _)) = child(r)? {
+                while let Some((local, _)) = r.child()? {
                     match local.as_str() {
                         "InvoiceDocumentReference" => {
                             if let Some(id) = id_of(r)? {
@@ -114,7 +115,7 @@ fn read_document<R: BufRead>(
             "PayeeParty" => doc.payee = Some(party(r)?),
             "PaymentMeans" => payment_means(r, &mut means_due, &mut doc.payment_accounts)?,
             "PaymentTerms" => {
-                while let Some((local, _)) = child(r)? {
+                while let Some((local, _)) = r.child()? {
                     match local.as_str() {
                         "Note" => {
                             let note = r.text()?;
@@ -164,25 +165,6 @@ fn read_document<R: BufRead>(
 }
 
 /// A child element's local name and attributes.
-type Child = (String, Vec<(String, String)>);
-
-/// The next child of the element being read, or None at its end. Text
-/// between child elements is ignored.
-fn child<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Option<Child>, DocumentError> {
-    loop {
-        match r.next()? {
-            Some(XmlEvent::Start { local, attrs }) => return Ok(Some((local, attrs))),
-            Some(XmlEvent::End { .. }) => return Ok(None),
-            Some(XmlEvent::Text(_)) => {}
-            None => {
-                return Err(DocumentError::malformed(
-                    r.path(),
-                    "document ends inside an element",
-                ))
-            }
-        }
-    }
-}
 
 fn attr(attrs: Vec<(String, String)>, name: &str) -> Option<String> {
     attrs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
@@ -191,7 +173,7 @@ fn attr(attrs: Vec<(String, String)>, name: &str) -> Option<String> {
 /// The cbc:ID child of a reference aggregate.
 fn id_of<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Option<String>, DocumentError> {
     let mut id = None;
-    while let Some((local, _)) = child(r)? {
+    while let Some((local, _)) = r.child()? {
         match local.as_str() {
             "ID" => id = Some(r.text()?),
             _ => r.skip()?,
@@ -215,7 +197,7 @@ fn payment_means<R: BufRead>(
     due: &mut Option<NaiveDate>,
     accounts: &mut Vec<String>,
 ) -> Result<(), DocumentError> {
-    while let Some((local, _)) = child(r)? {
+    while let Some((local, _)) = r.child()? {
         match local.as_str() {
             "PaymentDueDate" => {
                 let d = date(r)?;
@@ -239,7 +221,7 @@ fn tax_total<R: BufRead>(r: &mut GuardedReader<R>) -> Result<TaxTotalRead, Docum
         amount: None,
         breakdowns: Vec::new(),
     };
-    while let Some((local, attrs)) = child(r)? {
+    while let Some((local, attrs)) = r.child()? {
         match local.as_str() {
             "TaxAmount" => {
                 total.currency = attr(attrs, "currencyID");
@@ -263,12 +245,12 @@ fn tax_subtotal<R: BufRead>(
     let mut rate = None;
     let mut taxable = None;
     let mut tax = None;
-    while let Some((local, _)) = child(r)? {
+    while let Some((local, _)) = r.child()? {
         match local.as_str() {
             "TaxableAmount" => taxable = Some(amount(r)?),
             "TaxAmount" => tax = Some(amount(r)?),
             "TaxCategory" => {
-                while let Some((local, _)) = child(r)? {
+                while let Some((local, _)) = r.child()? {
                     match local.as_str() {
                         "ID" => category = r.text()?,
                         "Percent" => rate = Some(amount(r)?),
@@ -298,7 +280,7 @@ fn monetary_total<R: BufRead>(
     r: &mut GuardedReader<R>,
     t: &mut Totals,
 ) -> Result<(), DocumentError> {
-    while let Some((local, _)) = child(r)? {
+    while let Some((local, _)) = r.child()? {
         let slot = match local.as_str() {
             "LineExtensionAmount" => &mut t.line_total,
             "AllowanceTotalAmount" => &mut t.allowances,
@@ -327,7 +309,7 @@ fn line<R: BufRead>(
 ) -> Result<Line, DocumentError> {
     let mut id = String::new();
     let mut net = None;
-    while let Some((child_local, _)) = child(r)? {
+    while let Some((child_local, _)) = r.child()? {
         match child_local.as_str() {
             "ID" => id = r.text()?,
             "LineExtensionAmount" => net = Some(amount(r)?),

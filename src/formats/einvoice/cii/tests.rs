@@ -1,6 +1,11 @@
 use super::*;
 use rust_decimal_macros::dec;
 
+/// The shared strict decimal reader, as the CII reader uses it.
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    crate::formats::einvoice::value::parse_decimal(text).ok()
+}
+
 const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
   xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"

@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use super::{child, id_of, schemed};
+use super::{id_of, schemed};
 use crate::formats::einvoice::model::Party;
 use crate::formats::einvoice::DocumentError;
 use crate::formats::xml::GuardedReader;
@@ -11,7 +11,7 @@ use crate::formats::xml::GuardedReader;
 /// AccountingSupplierParty / AccountingCustomerParty: the cac:Party inside.
 pub(super) fn wrapped_party<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Party, DocumentError> {
     let mut found = Party::default();
-    while let Some((local, _)) = child(r)? {
+    while let Some((local, _)) = r.child()? {
         match local.as_str() {
             "Party" => found = party(r)?,
             _ => r.skip()?,
@@ -26,11 +26,11 @@ pub(super) fn party<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Party, Docum
     let mut registration_name = None;
     let mut trading_name = None;
     let mut endpoints = Vec::new();
-    while let Some((local, attrs)) = child(r)? {
+    while let Some((local, attrs)) = r.child()? {
         match local.as_str() {
             "EndpointID" => endpoints.push(schemed(r, attrs)?),
             "PartyIdentification" => {
-                while let Some((local, attrs)) = child(r)? {
+                while let Some((local, attrs)) = r.child()? {
                     match local.as_str() {
                         "ID" => p.ids.push(schemed(r, attrs)?),
                         _ => r.skip()?,
@@ -38,7 +38,7 @@ pub(super) fn party<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Party, Docum
                 }
             }
             "PartyName" => {
-                while let Some((local, _)) = child(r)? {
+                while let Some((local, _)) = r.child()? {
                     match local.as_str() {
                         "Name" if trading_name.is_none() => trading_name = Some(r.text()?),
                         _ => r.skip()?,
@@ -46,10 +46,10 @@ pub(super) fn party<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Party, Docum
                 }
             }
             "PostalAddress" => {
-                while let Some((local, _)) = child(r)? {
+                while let Some((local, _)) = r.child()? {
                     match local.as_str() {
                         "Country" => {
-                            while let Some((local, _)) = child(r)? {
+                            while let Some((local, _)) = r.child()? {
                                 match local.as_str() {
                                     "IdentificationCode" => p.country = Some(r.text()?),
                                     _ => r.skip()?,
@@ -63,7 +63,7 @@ pub(super) fn party<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Party, Docum
             "PartyTaxScheme" => {
                 let mut company = None;
                 let mut scheme = None;
-                while let Some((local, _)) = child(r)? {
+                while let Some((local, _)) = r.child()? {
                     match local.as_str() {
                         "CompanyID" => company = Some(r.text()?),
                         "TaxScheme" => scheme = id_of(r)?,
@@ -77,7 +77,7 @@ pub(super) fn party<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Party, Docum
                 }
             }
             "PartyLegalEntity" => {
-                while let Some((local, attrs)) = child(r)? {
+                while let Some((local, attrs)) = r.child()? {
                     match local.as_str() {
                         "RegistrationName" => registration_name = Some(r.text()?),
                         "CompanyID" => p.legal_id = Some(schemed(r, attrs)?),

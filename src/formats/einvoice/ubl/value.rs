@@ -2,24 +2,21 @@
 //! strictly, with the element's path and the offending text on failure.
 
 use std::io::BufRead;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::formats::einvoice::value::clip;
 use crate::formats::einvoice::DocumentError;
 use crate::formats::xml::GuardedReader;
 
-/// Decimal holds 28 significant digits exactly; more would be rounded.
-const MAX_DIGITS: usize = 28;
-/// How much of a bad value an error message repeats.
-const ECHO_CHARS: usize = 40;
+/// An xs:decimal, surrounding blanks allowed (see [`crate::formats::einvoice::value::parse_decimal`]).
+pub fn parse_decimal(text: &str) -> Result<Decimal, &'static str> {
+    crate::formats::einvoice::value::parse_decimal(text.trim())
+}
 
 fn echo(text: &str) -> String {
-    match text.char_indices().nth(ECHO_CHARS) {
-        Some((cut, _)) => format!("\"{}…\"", &text[..cut]),
-        None => format!("\"{text}\""),
-    }
+    format!("\"{}\"", clip(text))
 }
 
 /// The decimal value of the element just started.
@@ -37,23 +34,6 @@ pub(super) fn date<R: BufRead>(r: &mut GuardedReader<R>) -> Result<NaiveDate, Do
     parse_date(&text).ok_or_else(|| {
         DocumentError::malformed(path, format!("{} is not a date (YYYY-MM-DD)", echo(&text)))
     })
-}
-
-/// An xs:decimal: optional sign, digits, optional fraction. No exponent,
-/// no digit separators (which `Decimal::from_str` would accept), and no
-/// more digits than a Decimal holds exactly.
-pub fn parse_decimal(text: &str) -> Result<Decimal, &'static str> {
-    let s = text.trim();
-    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
-        return Err("is not a decimal number");
-    }
-    if int.trim_start_matches('0').len() + frac.len() > MAX_DIGITS {
-        return Err("has more digits than an amount can hold");
-    }
-    Decimal::from_str(s).map_err(|_| "is not a decimal number")
 }
 
 /// YYYY-MM-DD exactly (UBL dates carry no time zone in EN 16931).
