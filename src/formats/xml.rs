@@ -65,6 +65,32 @@ fn path_of(names: &str) -> String {
     }
 }
 
+/// The next raw event, within the size cap; a DTD is refused here so that
+/// no path (reading or skipping) can let one through.
+fn read_capped<'b, R: BufRead>(
+    reader: &mut Reader<Take<R>>,
+    buf: &'b mut Vec<u8>,
+    names: &str,
+    max_bytes: u64,
+) -> Result<Event<'b>, DocumentError> {
+    let too_large = || DocumentError::Unsafe {
+        message: format!("document larger than {max_bytes} bytes"),
+    };
+    buf.clear();
+    // Checked before the result: past the cap the input looks cut short,
+    // which is no reason to call the document malformed.
+    let cut = |reader: &Reader<Take<R>>| reader.get_ref().limit() == 0;
+    match reader.read_event_into(buf) {
+        Err(_) if cut(reader) => Err(too_large()),
+        Err(e) => Err(DocumentError::malformed(path_of(names), e.to_string())),
+        Ok(_) if reader.buffer_position() > max_bytes => Err(too_large()),
+        Ok(Event::DocType(_)) => Err(DocumentError::Unsafe {
+            message: "DTD and entity declarations are refused".into(),
+        }),
+        Ok(event) => Ok(event),
+    }
+}
+
 fn local_of(qualified: &str) -> &str {
     qualified.rsplit(':').next().unwrap_or(qualified)
 }
@@ -126,12 +152,6 @@ impl<R: BufRead> GuardedReader<R> {
         DocumentError::malformed(self.path(), message)
     }
 
-    fn too_large(&self) -> DocumentError {
-        DocumentError::Unsafe {
-            message: format!("document larger than {} bytes", self.limits.max_bytes),
-        }
-    }
-
     /// The next event, or None at the end of the document.
     pub fn next(&mut self) -> Result<Option<XmlEvent>, DocumentError> {
         if self.pending_end.take().is_some() {
@@ -139,27 +159,13 @@ impl<R: BufRead> GuardedReader<R> {
             return Ok(Some(XmlEvent::End { local }));
         }
         loop {
-            self.buf.clear();
-            let event = match self.reader.read_event_into(&mut self.buf) {
-                Ok(event) => event,
-                // The cap cut the input short: whatever broke there, size is why.
-                Err(_) if self.reader.get_ref().limit() == 0 => return Err(self.too_large()),
-                Err(e) => {
-                    return Err(DocumentError::malformed(
-                        path_of(&self.names),
-                        e.to_string(),
-                    ))
-                }
-            };
-            if self.reader.buffer_position() > self.limits.max_bytes {
-                return Err(self.too_large());
-            }
+            let event = read_capped(
+                &mut self.reader,
+                &mut self.buf,
+                &self.names,
+                self.limits.max_bytes,
+            )?;
             match event {
-                Event::DocType(_) => {
-                    return Err(DocumentError::Unsafe {
-                        message: "DTD and entity declarations are refused".into(),
-                    })
-                }
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
                     if self.ends.len() >= self.limits.max_depth {
@@ -222,7 +228,8 @@ impl<R: BufRead> GuardedReader<R> {
                     }
                     return Ok(None);
                 }
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+                // DocType never comes out of read_capped.
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
             }
         }
     }
@@ -265,26 +272,13 @@ impl<R: BufRead> GuardedReader<R> {
         }
         let mut inner = 0usize;
         loop {
-            self.buf.clear();
-            let event = match self.reader.read_event_into(&mut self.buf) {
-                Ok(event) => event,
-                Err(_) if self.reader.get_ref().limit() == 0 => return Err(self.too_large()),
-                Err(e) => {
-                    return Err(DocumentError::malformed(
-                        path_of(&self.names),
-                        e.to_string(),
-                    ))
-                }
-            };
-            if self.reader.buffer_position() > self.limits.max_bytes {
-                return Err(self.too_large());
-            }
+            let event = read_capped(
+                &mut self.reader,
+                &mut self.buf,
+                &self.names,
+                self.limits.max_bytes,
+            )?;
             match event {
-                Event::DocType(_) => {
-                    return Err(DocumentError::Unsafe {
-                        message: "DTD and entity declarations are refused".into(),
-                    })
-                }
                 Event::Start(_) => {
                     inner += 1;
                     if self.ends.len() + inner > self.limits.max_depth {
