@@ -366,13 +366,12 @@ pub fn run_insurance(
             reference,
             format,
         } => {
-            let kind: DecisionKind =
-                serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
-                    CliError::input(
-                        "decision_kind_invalid",
-                        format!("--kind: '{kind}' is not a decision kind"),
-                    )
-                })?;
+            let kind = DecisionKind::parse(kind).ok_or_else(|| {
+                CliError::input(
+                    "decision_kind_invalid",
+                    format!("--kind: '{kind}' is not a decision kind"),
+                )
+            })?;
             let d = record_decision(
                 conn,
                 &DecisionInput {

@@ -65,6 +65,39 @@ pub enum DecisionKind {
 }
 
 impl DecisionKind {
+    pub const ALL: [DecisionKind; 10] = [
+        DecisionKind::Requested,
+        DecisionKind::Pending,
+        DecisionKind::Approved,
+        DecisionKind::PartiallyApproved,
+        DecisionKind::Conditional,
+        DecisionKind::Refused,
+        DecisionKind::Increased,
+        DecisionKind::Reduced,
+        DecisionKind::Prolonged,
+        DecisionKind::Cancelled,
+    ];
+
+    /// The stored and JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Requested => "requested",
+            DecisionKind::Pending => "pending",
+            DecisionKind::Approved => "approved",
+            DecisionKind::PartiallyApproved => "partially_approved",
+            DecisionKind::Conditional => "conditional",
+            DecisionKind::Refused => "refused",
+            DecisionKind::Increased => "increased",
+            DecisionKind::Reduced => "reduced",
+            DecisionKind::Prolonged => "prolonged",
+            DecisionKind::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<DecisionKind> {
+        DecisionKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Decisions that take cover away, and so wait for the notice period.
     pub fn lowers_cover(self) -> bool {
         matches!(self, DecisionKind::Reduced | DecisionKind::Cancelled)
@@ -267,6 +300,15 @@ pub fn deadlines(due_date: NaiveDate, terms: &PolicyTerms) -> OverdueDeadlines {
         notify_by: due_date + Duration::days(i64::from(terms.notification_days)),
         claim_from: due_date + Duration::days(i64::from(terms.waiting_days)),
     }
+}
+
+/// The VAT within what is still open of an invoice, in the invoice's own
+/// proportion (truncated to the minor unit).
+pub fn vat_within(open: i64, tax: i64, gross: i64) -> i64 {
+    if gross == 0 {
+        return 0;
+    }
+    i64::try_from(i128::from(open) * i128::from(tax) / i128::from(gross)).unwrap_or(0)
 }
 
 /// `minor` x `rate`, rounded once to the currency's minor unit.
@@ -481,6 +523,15 @@ mod tests {
         let after = check_cover(&sale(100_000, d(2026, 4, 2), 30), &t, None, 0, due);
         assert_eq!(after.covered, 0);
         assert!(after.reasons.contains(&CoverReason::BuyerOverdue));
+    }
+
+    #[test]
+    fn decision_kinds_read_back_their_names_as_serde_writes_them() {
+        for k in DecisionKind::ALL {
+            assert_eq!(DecisionKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert_eq!(DecisionKind::parse("accepted"), None);
     }
 
     #[test]

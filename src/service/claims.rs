@@ -11,7 +11,7 @@ use super::insurance::get_policy;
 use super::invoices::{get_invoice, Invoice};
 use super::ledger::post;
 use super::{new_id, now, Context, ServiceError};
-use crate::domain::cover::{deadlines, indemnity, terms_at, PolicyTerms};
+use crate::domain::cover::{deadlines, indemnity, terms_at, vat_within, PolicyTerms};
 use crate::domain::invoice::{InvoiceKind, InvoiceState};
 use crate::ledger::insurance_posting::{post_claim_filed, post_claim_paid, ClaimFacts};
 use crate::money::{Currency, Money};
@@ -232,12 +232,7 @@ pub fn file_claim(
             format!("invoice {} is settled", invoice.number),
         ));
     }
-    // The VAT in what is still open, in the invoice's own proportion.
-    let gross = invoice.gross.minor();
-    let vat = i64::try_from(
-        i128::from(open) * i128::from(invoice.tax.minor()) / i128::from(gross.max(1)),
-    )
-    .unwrap_or(0);
+    let vat = vat_within(open, invoice.tax.minor(), invoice.gross.minor());
     let row = ClaimRow {
         id: new_id(),
         policy_id: policy_id.to_string(),

@@ -172,8 +172,7 @@ fn check_with(
     let history: Vec<LimitDecision> = rows
         .iter()
         .filter_map(|r| {
-            let kind: DecisionKind =
-                serde_json::from_value(serde_json::Value::String(r.kind.clone())).ok()?;
+            let kind = DecisionKind::parse(&r.kind)?;
             Some(LimitDecision {
                 kind,
                 amount: r.amount_minor,

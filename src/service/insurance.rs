@@ -304,10 +304,7 @@ pub fn record_decision(
             format!("expires_on {e} is before decided_on"),
         ));
     }
-    let kind = serde_json::to_value(input.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let kind = input.kind.as_str().to_string();
     let row = LimitDecisionRow {
         id: new_id(),
         policy_id: policy.id.clone(),
@@ -364,7 +361,7 @@ pub fn insurance_due(
     policy_id: &str,
     as_of: NaiveDate,
 ) -> Result<Vec<DueItem>, ServiceError> {
-    use crate::domain::cover::{deadlines, indemnity};
+    use crate::domain::cover::{deadlines, indemnity, vat_within};
     let policy = get_policy(conn, policy_id)?;
     let currency = Currency::from_code(&policy.currency)
         .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
@@ -394,13 +391,7 @@ pub fn insurance_due(
             continue;
         };
         let dl = deadlines(due, terms);
-        // The VAT in what is still open, in the invoice's own proportion.
-        let vat_open = if gross == 0 {
-            0
-        } else {
-            i64::try_from(i128::from(open) * i128::from(tax) / i128::from(gross)).unwrap_or(0)
-        };
-        let stake = indemnity(open, vat_open, terms, currency)
+        let stake = indemnity(open, vat_within(open, tax, gross), terms, currency)
             .map_err(|e| invalid("amount_invalid", "open", e.to_string()))?;
         out.push(DueItem {
             invoice_id: id,
@@ -432,14 +423,13 @@ pub fn get_decision(conn: &mut DbConnection, id: &str) -> Result<Decision, Servi
     let policy = get_policy(conn, &row.policy_id)?;
     let currency = Currency::from_code(&policy.currency)
         .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-    let kind: DecisionKind = serde_json::from_value(serde_json::Value::String(row.kind.clone()))
-        .map_err(|_| {
-            invalid(
-                "decision_kind_invalid",
-                "kind",
-                format!("stored kind '{}'", row.kind),
-            )
-        })?;
+    let kind = DecisionKind::parse(&row.kind).ok_or_else(|| {
+        invalid(
+            "decision_kind_invalid",
+            "kind",
+            format!("stored kind '{}'", row.kind),
+        )
+    })?;
     Ok(Decision {
         id: row.id,
         policy_id: row.policy_id,

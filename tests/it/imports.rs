@@ -39,14 +39,7 @@ fn our_seller(conn: &mut DbConnection, name: &str, siren: Option<&str>, vat: Opt
 }
 
 fn import(conn: &mut DbConnection, ctx: &Context, name: &str, bytes: &[u8]) -> FileReport {
-    let options = ReadOptions::default();
-    let report = match read_documents(bytes, &options) {
-        Err(e) => FileReport::refused(name, None, &e),
-        Ok((format, docs)) => {
-            import_documents(conn, ctx, name, format.as_str(), docs, 2, &mut |_| {})
-        }
-    };
-    report
+    import_with(conn, ctx, name, bytes, &ReadOptions::default())
 }
 
 /// The buyer's 411 balance in EUR (debit positive).
