@@ -57,6 +57,19 @@ impl LegalIdScheme {
     /// The scheme behind an ISO 6523 ICD code, as e-invoices carry it in
     /// `schemeID` (EN 16931 BT-46/BT-47). VAT numbers have no ICD of their
     /// own: invoices carry them in a separate tax-registration field.
+    /// The ISO 6523 ICD code of the scheme, for writing e-invoices; None
+    /// for VAT, which has its own field.
+    pub fn iso6523(self) -> Option<&'static str> {
+        match self {
+            LegalIdScheme::Siren => Some("0002"),
+            LegalIdScheme::Siret => Some("0009"),
+            LegalIdScheme::Duns => Some("0060"),
+            LegalIdScheme::Gln => Some("0088"),
+            LegalIdScheme::Lei => Some("0199"),
+            LegalIdScheme::Vat => None,
+        }
+    }
+
     pub fn from_iso6523(code: &str) -> Option<LegalIdScheme> {
         match code.trim() {
             "0002" => Some(LegalIdScheme::Siren),
@@ -511,6 +524,16 @@ mod tests {
         }
         let err = "siren2".parse::<LegalIdScheme>().unwrap_err();
         assert_eq!(err.code(), "legal_id_unknown_scheme");
+    }
+
+    #[test]
+    fn iso6523_codes_read_back() {
+        for scheme in LegalIdScheme::ALL {
+            if let Some(code) = scheme.iso6523() {
+                assert_eq!(LegalIdScheme::from_iso6523(code), Some(scheme));
+            }
+        }
+        assert_eq!(LegalIdScheme::Vat.iso6523(), None);
     }
 
     #[test]

@@ -293,6 +293,17 @@ pub fn release_hold(conn: &mut DbConnection, id: &str) -> Result<(), ServiceErro
     Ok(())
 }
 
+/// Whether any hold is waiting to be consumed or released.
+pub fn any_active_hold(conn: &mut DbConnection) -> Result<bool, ServiceError> {
+    use crate::store::schema::insurance_holds as holds;
+    let found: Option<String> = holds::table
+        .filter(holds::state.eq("held"))
+        .select(holds::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// The invoice for a held order consumes its hold: from then on the
 /// invoice itself counts in the exposure.
 pub fn consume_holds(

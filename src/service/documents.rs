@@ -7,21 +7,15 @@ use rust_decimal::Decimal;
 use super::invoices::{get_invoice, Invoice};
 use super::parties::{get_buyer, get_seller, Buyer, Seller};
 use super::ServiceError;
+use crate::domain::ids::LegalIdScheme;
 use crate::domain::invoice::InvoiceKind;
 use crate::formats::einvoice::{EInvoice, Line, Party, SchemedId, Syntax, TaxBreakdown, Totals};
 use crate::money::Money;
 use crate::store::DbConnection;
 
-/// ISO 6523 codes for the schemes we store.
+/// ISO 6523 code of a stored scheme name.
 fn iso6523(scheme: &str) -> Option<&'static str> {
-    match scheme {
-        "siren" => Some("0002"),
-        "siret" => Some("0009"),
-        "duns" => Some("0060"),
-        "gln" => Some("0088"),
-        "lei" => Some("0199"),
-        _ => None,
-    }
+    scheme.parse::<LegalIdScheme>().ok()?.iso6523()
 }
 
 fn seller_party(s: &Seller) -> Party {

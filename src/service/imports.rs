@@ -71,7 +71,8 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    pub fn refused(file: &str, format: Option<&str>, e: &DocumentError) -> FileReport {
+    /// Nothing recorded yet: refused until it says otherwise.
+    fn new(file: &str, format: Option<&str>) -> FileReport {
         FileReport {
             file: file.to_string(),
             format: format.map(str::to_string),
@@ -80,8 +81,15 @@ impl FileReport {
             created: 0,
             unchanged: 0,
             invoice_ids: Vec::new(),
-            problem: Some(document_problem(e, None)),
+            problem: None,
             notes: Vec::new(),
+        }
+    }
+
+    pub fn refused(file: &str, format: Option<&str>, e: &DocumentError) -> FileReport {
+        FileReport {
+            problem: Some(document_problem(e, None)),
+            ..FileReport::new(file, format)
         }
     }
 }
@@ -173,17 +181,7 @@ where
         }
         Ok::<Tally, Failure>(tally)
     });
-    let mut report = FileReport {
-        file: file.to_string(),
-        format: Some(format.to_string()),
-        status: FileStatus::Refused,
-        invoices: 0,
-        created: 0,
-        unchanged: 0,
-        invoice_ids: Vec::new(),
-        problem: None,
-        notes: Vec::new(),
-    };
+    let mut report = FileReport::new(file, Some(format));
     match outcome {
         Ok(t) => {
             report.status = if t.created > 0 {

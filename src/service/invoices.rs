@@ -441,13 +441,13 @@ pub(crate) fn record_valid(
         }
     }
     insert_prepared(conn, &entries)?;
-    // An invoice for an order whose cover was held consumes the hold.
-    for (status, row) in &results {
-        if let (RecordStatus::Created, Some(order)) = (status, &row.order_reference) {
-            if row.kind == InvoiceKind::Invoice.as_str() {
-                super::cover::consume_holds(conn, &row.buyer_id, order, &row.id)?;
-            }
-        }
+    // An invoice for an order whose cover was held consumes the hold; most
+    // batches have none to consume, so one look first.
+    let ordered = results
+        .iter()
+        .any(|(status, row)| *status == RecordStatus::Created && row.order_reference.is_some());
+    if ordered && super::cover::any_active_hold(conn)? {
+        consume_batch_holds(conn, &results)?;
     }
     for (pos, target) in credit_links {
         let credit_note = results[pos].1.clone();
@@ -464,6 +464,20 @@ pub(crate) fn record_valid(
             })
         })
         .collect()
+}
+
+fn consume_batch_holds(
+    conn: &mut DbConnection,
+    results: &[(RecordStatus, InvoiceRow)],
+) -> Result<(), ServiceError> {
+    for (status, row) in results {
+        if let (RecordStatus::Created, Some(order)) = (status, &row.order_reference) {
+            if row.kind == InvoiceKind::Invoice.as_str() {
+                super::cover::consume_holds(conn, &row.buyer_id, order, &row.id)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A credit note that names an invoice reduces it, up to its open amount;
