@@ -264,20 +264,17 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     } else {
         "postgres"
     };
+    // Where the CSV scenarios write their file: the scratch directory, or
+    // the system's temporary one beside a PostgreSQL scratch database.
+    let dir = scratch
+        ._dir
+        .as_ref()
+        .map(|d| d.0.clone())
+        .unwrap_or_else(std::env::temp_dir);
     if args.scenario == Scenario::ReadCsv {
-        let dir = scratch
-            ._dir
-            .as_ref()
-            .map(|d| d.0.clone())
-            .unwrap_or_else(std::env::temp_dir);
         return run_read_csv(&dir, args);
     }
     if args.scenario == Scenario::ImportCsv {
-        let dir = scratch
-            ._dir
-            .as_ref()
-            .map(|d| d.0.clone())
-            .unwrap_or_else(std::env::temp_dir);
         let mut conn = store.conn()?;
         create_seller(
             &mut conn,
