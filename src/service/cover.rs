@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::insurance::{amount, get_policy, Policy};
-use super::parties::get_buyer;
+use super::parties::resolve_buyer_id;
 use super::{new_id, now, ServiceError};
 use crate::domain::cover::{
     check_cover, limit_at, terms_at, CoverReason, DecisionKind, LimitDecision, SaleToCover,
@@ -16,9 +16,10 @@ use crate::domain::invoice::InvoiceKind;
 use crate::money::{Currency, Money};
 use crate::store::rows::LimitDecisionRow;
 use crate::store::schema::{
-    insurance_limit_decisions as decisions, insurance_policies as policies, invoices,
+    buyer_exposures as exposures, insurance_holds as holds, insurance_limit_decisions as decisions,
+    insurance_policies as policies, invoices,
 };
-use crate::store::{sum_bigint, write_tx, DbConnection};
+use crate::store::{write_tx, DbConnection};
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ServiceError {
     ServiceError::invalid(code, field, message.into())
@@ -137,19 +138,22 @@ fn check_with(
     sale_amount: i64,
     hold: Option<&HoldRequest>,
 ) -> Result<CoverCheck, ServiceError> {
-    use crate::store::schema::{buyers, insurance_holds as holds};
     let date = input
         .date
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let buyer = get_buyer(conn, &input.buyer)?;
+    let buyer_id = resolve_buyer_id(conn, &input.buyer)?;
     if hold.is_some() {
-        // SQLite's write transaction already excludes other writers.
+        // SQLite's write transaction already excludes other writers. On
+        // PostgreSQL the buyer row serialises holds for one buyer, and the
+        // exposure rows make invoice writes for it wait until this
+        // reservation commits: both are then counted.
+        super::parties::lock_buyer(conn, &buyer_id)?;
         if let DbConnection::Postgres(c) = conn {
-            buyers::table
-                .find(&buyer.id)
-                .select(buyers::id)
+            exposures::table
+                .filter(exposures::buyer_id.eq(&buyer_id))
+                .select(exposures::currency)
                 .for_update()
-                .first::<String>(c)?;
+                .load::<String>(c)?;
         }
     }
     let policy = choose_policy(conn, input, currency)?;
@@ -163,7 +167,7 @@ fn check_with(
     let rows: Vec<LimitDecisionRow> = decisions::table
         .filter(
             decisions::buyer_id
-                .eq(&buyer.id)
+                .eq(&buyer_id)
                 .and(decisions::policy_id.eq(&policy.id)),
         )
         .order((decisions::decided_on, decisions::created_at))
@@ -182,56 +186,19 @@ fn check_with(
         })
         .collect();
     let limit = limit_at(&history, &terms, date);
-    let open = invoices::table.filter(
-        invoices::buyer_id
-            .eq(&buyer.id)
-            .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
-            .and(invoices::currency.eq(&policy.currency))
-            .and(invoices::open_minor.gt(0)),
-    );
-    let invoiced: Option<i64> = open.select(sum_bigint("invoices.open_minor")).first(conn)?;
-    let moment = now();
-    let held: Option<i64> = holds::table
-        .filter(
-            holds::buyer_id
-                .eq(&buyer.id)
-                .and(holds::policy_id.eq(&policy.id))
-                .and(holds::state.eq("held"))
-                .and(holds::expires_at.gt(moment)),
-        )
-        .select(sum_bigint("insurance_holds.amount_minor"))
-        .first(conn)?;
     let pc = Currency::from_code(&policy.currency)
         .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-    // Invoices in another currency count at their issue date's rate.
-    let foreign: Vec<(i64, String, NaiveDate)> = invoices::table
-        .filter(
-            invoices::buyer_id
-                .eq(&buyer.id)
-                .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
-                .and(invoices::currency.ne(&policy.currency))
-                .and(invoices::open_minor.gt(0)),
-        )
-        .select((
-            invoices::open_minor,
-            invoices::currency,
-            invoices::issue_date,
-        ))
-        .load(conn)?;
-    let mut converted = 0i64;
-    for (open_minor, code, issued) in foreign {
-        let from = Currency::from_code(&code)
-            .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-        converted += super::rates::convert(conn, open_minor, from, pc, issued)?;
-    }
-    let exposure = invoiced.unwrap_or(0) + converted + held.unwrap_or(0);
-    // Overdue in any currency stops new cover.
+    let moment = now();
+    let exposure = insured_exposure(conn, &buyer_id, &policy, pc, moment)?;
+    // Overdue in any currency stops new cover. The literal predicate lets
+    // both databases use the partial index of open invoices.
     let overdue_since: Option<NaiveDate> = invoices::table
         .filter(
             invoices::buyer_id
-                .eq(&buyer.id)
-                .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
-                .and(invoices::open_minor.gt(0))
+                .eq(&buyer_id)
+                .and(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "invoices.kind = 'invoice' AND invoices.open_minor > 0",
+                ))
                 .and(invoices::due_date.lt(date)),
         )
         .select(diesel::dsl::min(invoices::due_date))
@@ -248,7 +215,7 @@ fn check_with(
             let row = crate::store::rows::HoldRow {
                 id: new_id(),
                 policy_id: policy.id.clone(),
-                buyer_id: buyer.id.clone(),
+                buyer_id: buyer_id.clone(),
                 amount_minor: answer.covered,
                 order_reference: h.order_reference.clone(),
                 expires_at: moment + chrono::Duration::minutes(i64::from(h.minutes)),
@@ -270,7 +237,7 @@ fn check_with(
     };
     Ok(CoverCheck {
         policy_id: policy.id,
-        buyer_id: buyer.id,
+        buyer_id,
         covered: Money::new(answer.covered, pc),
         uncovered: Money::new(answer.uncovered, pc),
         limit: Money::new(answer.limit, pc),
@@ -281,9 +248,82 @@ fn check_with(
     })
 }
 
+/// A buyer's exposure under a policy: its open invoices in the policy
+/// currency (the trigger-kept `buyer_exposures` row), invoices in other
+/// currencies converted at their issue date's rate, and its active holds.
+pub fn insured_exposure(
+    conn: &mut DbConnection,
+    buyer_id: &str,
+    policy: &Policy,
+    policy_currency: Currency,
+    moment: chrono::NaiveDateTime,
+) -> Result<i64, ServiceError> {
+    let open: Vec<(String, i64)> = exposures::table
+        .filter(
+            exposures::buyer_id
+                .eq(buyer_id)
+                .and(exposures::open_minor.gt(0)),
+        )
+        .select((exposures::currency, exposures::open_minor))
+        .load(conn)?;
+    let mut exposure = 0i64;
+    let mut has_foreign = false;
+    for (code, minor) in &open {
+        if *code == policy.currency {
+            exposure += minor;
+        } else {
+            has_foreign = true;
+        }
+    }
+    if has_foreign {
+        exposure += foreign_exposure(conn, buyer_id, policy, policy_currency)?;
+    }
+    let held: Vec<i64> = holds::table
+        .filter(
+            holds::buyer_id
+                .eq(buyer_id)
+                .and(holds::policy_id.eq(&policy.id))
+                .and(holds::state.eq("held"))
+                .and(holds::expires_at.gt(moment)),
+        )
+        .select(holds::amount_minor)
+        .load(conn)?;
+    Ok(exposure + held.iter().sum::<i64>())
+}
+
+/// Invoices in another currency count at their issue date's rate: each
+/// is converted on its own, so the sum needs them one by one.
+fn foreign_exposure(
+    conn: &mut DbConnection,
+    buyer_id: &str,
+    policy: &Policy,
+    policy_currency: Currency,
+) -> Result<i64, ServiceError> {
+    let foreign: Vec<(i64, String, NaiveDate)> = invoices::table
+        .filter(
+            invoices::buyer_id
+                .eq(buyer_id)
+                .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
+                .and(invoices::currency.ne(&policy.currency))
+                .and(invoices::open_minor.gt(0)),
+        )
+        .select((
+            invoices::open_minor,
+            invoices::currency,
+            invoices::issue_date,
+        ))
+        .load(conn)?;
+    let mut converted = 0i64;
+    for (open_minor, code, issued) in foreign {
+        let from = Currency::from_code(&code)
+            .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
+        converted += super::rates::convert(conn, open_minor, from, policy_currency, issued)?;
+    }
+    Ok(converted)
+}
+
 /// Gives a hold's cover back before it expires.
 pub fn release_hold(conn: &mut DbConnection, id: &str) -> Result<(), ServiceError> {
-    use crate::store::schema::insurance_holds as holds;
     let n = diesel::update(holds::table.filter(holds::id.eq(id).and(holds::state.eq("held"))))
         .set(holds::state.eq("released"))
         .execute(conn)?;
@@ -295,7 +335,6 @@ pub fn release_hold(conn: &mut DbConnection, id: &str) -> Result<(), ServiceErro
 
 /// Whether any hold is waiting to be consumed or released.
 pub fn any_active_hold(conn: &mut DbConnection) -> Result<bool, ServiceError> {
-    use crate::store::schema::insurance_holds as holds;
     let found: Option<String> = holds::table
         .filter(holds::state.eq("held"))
         .select(holds::id)
@@ -312,7 +351,6 @@ pub fn consume_holds(
     order_reference: &str,
     invoice_id: &str,
 ) -> Result<usize, ServiceError> {
-    use crate::store::schema::insurance_holds as holds;
     Ok(diesel::update(
         holds::table.filter(
             holds::buyer_id

@@ -487,6 +487,9 @@ fn apply_credit_note(
     credit_note: &InvoiceRow,
     target_number: &str,
 ) -> Result<InvoiceRow, ServiceError> {
+    // The target's open amount is read, then reduced: no payment for the
+    // buyer may reduce it in between.
+    super::parties::lock_buyer(conn, &credit_note.buyer_id)?;
     let target: InvoiceRow = invoices::table
         .filter(
             invoices::seller_id

@@ -214,47 +214,66 @@ pub fn find_buyer_id_by_legal_id(
 
 /// A buyer by our id, or by "scheme:value" (e.g. siren:552100554), or by a
 /// bare legal id value of any scheme.
-pub fn get_buyer(conn: &mut DbConnection, reference: &str) -> Result<Buyer, ServiceError> {
+/// Serialises the money movements of one buyer (payments, credit notes,
+/// holds) inside a write transaction: they read the buyer's open amounts
+/// and then write from them. SQLite's write transaction is already
+/// exclusive; on PostgreSQL the buyer row is locked until commit.
+pub(crate) fn lock_buyer(conn: &mut DbConnection, buyer_id: &str) -> Result<(), ServiceError> {
+    if let DbConnection::Postgres(c) = conn {
+        buyers::table
+            .find(buyer_id)
+            .select(buyers::id)
+            .for_update()
+            .first::<String>(c)?;
+    }
+    Ok(())
+}
+
+/// Our id for a buyer named by our id, `scheme:value` or a bare legal id
+/// (SIREN, VAT, ...): one indexed probe when it is our id.
+pub fn resolve_buyer_id(conn: &mut DbConnection, reference: &str) -> Result<String, ServiceError> {
     let not_found = || ServiceError::not_found("buyer_not_found", "buyer", reference);
-    let row: Option<BuyerRow> = buyers::table
+    if let Some(id) = buyers::table
         .find(reference)
-        .select(BuyerRow::as_select())
-        .first(conn)
-        .optional()?;
-    let row = match row {
-        Some(r) => r,
-        None => {
-            let buyer_id = match reference.split_once(':') {
-                Some((scheme, value)) => {
-                    let scheme: LegalIdScheme = scheme.parse().map_err(|_| not_found())?;
-                    find_buyer_id_by_legal_id(
-                        conn,
-                        &LegalIdInput {
-                            scheme,
-                            value: value.to_string(),
-                        },
-                    )?
-                }
-                None => {
-                    let value: String = reference
-                        .chars()
-                        .filter(|c| c.is_ascii_alphanumeric())
-                        .collect::<String>()
-                        .to_ascii_uppercase();
-                    buyer_legal_ids::table
-                        .filter(buyer_legal_ids::value.eq(value))
-                        .select(buyer_legal_ids::buyer_id)
-                        .first(conn)
-                        .optional()?
-                }
-            }
-            .ok_or_else(not_found)?;
-            buyers::table
-                .find(&buyer_id)
-                .select(BuyerRow::as_select())
-                .first(conn)?
+        .select(buyers::id)
+        .first::<String>(conn)
+        .optional()?
+    {
+        return Ok(id);
+    }
+    match reference.split_once(':') {
+        Some((scheme, value)) => {
+            let scheme: LegalIdScheme = scheme.parse().map_err(|_| not_found())?;
+            find_buyer_id_by_legal_id(
+                conn,
+                &LegalIdInput {
+                    scheme,
+                    value: value.to_string(),
+                },
+            )?
         }
-    };
+        None => {
+            let value: String = reference
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_uppercase();
+            buyer_legal_ids::table
+                .filter(buyer_legal_ids::value.eq(value))
+                .select(buyer_legal_ids::buyer_id)
+                .first(conn)
+                .optional()?
+        }
+    }
+    .ok_or_else(not_found)
+}
+
+pub fn get_buyer(conn: &mut DbConnection, reference: &str) -> Result<Buyer, ServiceError> {
+    let buyer_id = resolve_buyer_id(conn, reference)?;
+    let row: BuyerRow = buyers::table
+        .find(&buyer_id)
+        .select(BuyerRow::as_select())
+        .first(conn)?;
     let ids = buyer_legal_ids::table
         .filter(buyer_legal_ids::buyer_id.eq(&row.id))
         .order((buyer_legal_ids::scheme, buyer_legal_ids::value))

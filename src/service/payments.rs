@@ -148,6 +148,9 @@ pub fn record_payment(
             }
         }
         .ok_or_else(|| ServiceError::invalid("buyer_not_found", "buyer_id", "no such buyer"))?;
+        // Two payments for one buyer must not both allocate to the same
+        // open amount.
+        super::parties::lock_buyer(conn, &buyer_id)?;
 
         if let Some(ext) = &external_id {
             let prior: Option<PaymentRow> = payments::table

@@ -32,6 +32,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    buyer_exposures (buyer_id, currency) {
+        buyer_id -> Text,
+        currency -> Text,
+        open_minor -> BigInt,
+    }
+}
+
+diesel::table! {
     invoices (id) {
         id -> Text,
         seller_id -> Text,
@@ -248,6 +256,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
     buyer_legal_ids,
+    buyer_exposures,
     invoices,
     payments,
     allocations,

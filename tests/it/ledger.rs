@@ -101,7 +101,28 @@ fn cents(minor: i64) -> String {
 /// Open items of a buyer as stored: open invoices, less unused credit notes,
 /// less unallocated payments.
 fn open_items(conn: &mut DbConnection, buyer: &str) -> i64 {
-    let mut total = 0;
+    let (invoices, credit_notes) = open_documents(conn, buyer);
+    let payments = list_payments(
+        conn,
+        &PaymentFilter {
+            buyer_id: Some(buyer.into()),
+            limit: Some(1000),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    invoices
+        - credit_notes
+        - payments
+            .items
+            .iter()
+            .map(|p| p.unallocated.minor())
+            .sum::<i64>()
+}
+
+/// A buyer's open invoices and open credit notes, read one by one.
+fn open_documents(conn: &mut DbConnection, buyer: &str) -> (i64, i64) {
+    let (mut invoices, mut credit_notes) = (0, 0);
     let mut cursor = None;
     loop {
         let page = list_invoices(
@@ -115,31 +136,29 @@ fn open_items(conn: &mut DbConnection, buyer: &str) -> i64 {
         )
         .unwrap();
         for i in &page.items {
-            total += match i.kind {
-                InvoiceKind::Invoice => i.open.minor(),
-                InvoiceKind::CreditNote => -i.open.minor(),
-            };
+            match i.kind {
+                InvoiceKind::Invoice => invoices += i.open.minor(),
+                InvoiceKind::CreditNote => credit_notes += i.open.minor(),
+            }
         }
         cursor = page.next_cursor;
         if cursor.is_none() {
-            break;
+            return (invoices, credit_notes);
         }
     }
-    let payments = list_payments(
-        conn,
-        &PaymentFilter {
-            buyer_id: Some(buyer.into()),
-            limit: Some(1000),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    total
-        - payments
-            .items
-            .iter()
-            .map(|p| p.unallocated.minor())
-            .sum::<i64>()
+}
+
+/// The trigger-kept exposure row of a buyer in a currency.
+fn exposure_row(conn: &mut DbConnection, buyer: &str, currency: &str) -> i64 {
+    use diesel::prelude::*;
+    use factorgate::store::schema::buyer_exposures as e;
+    e::table
+        .filter(e::buyer_id.eq(buyer).and(e::currency.eq(currency)))
+        .select(e::open_minor)
+        .first::<i64>(conn)
+        .optional()
+        .unwrap()
+        .unwrap_or(0)
 }
 
 /// Returns how many buyers were checked against the model.
@@ -222,6 +241,12 @@ fn run_random_sequence(db: &TestDb, seed: u64, events: usize) -> usize {
             open_items(conn, b),
             owed[i],
             "{}: seed {seed} buyer {i}: open items vs events",
+            db.name
+        );
+        assert_eq!(
+            exposure_row(conn, b, "EUR"),
+            open_documents(conn, b).0,
+            "{}: seed {seed} buyer {i}: exposure row vs open invoices",
             db.name
         );
         let aged = aging(conn, &db.ctx.aging, d(2030, 1, 1), Some(b)).unwrap();

@@ -7,6 +7,7 @@ mod claims;
 mod cli;
 mod common;
 mod documents;
+mod exposure;
 mod imports;
 mod insurance;
 mod intake_formats;

@@ -16,6 +16,8 @@ use factorgate::store::{DatabaseUrl, Store};
 
 use crate::cli::{Cli, CliError, CliResult};
 
+mod cover;
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Invoices to record.
@@ -32,8 +34,22 @@ pub struct BenchArgs {
     /// read, mapped, buyers found by SIREN or created, recorded with their
     /// entries, in one transaction).
     /// `read-csv` reads and maps the same file without recording it.
+    /// `cover-check` imports the same file, adds a policy and named
+    /// limits, serves the API and measures cover checks with wrk.
     #[arg(long, value_enum, default_value_t = Scenario::Record)]
     pub scenario: Scenario,
+    /// cover-check: seconds of load.
+    #[arg(long, default_value_t = 20)]
+    pub duration: u32,
+    /// cover-check: open connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: u32,
+    /// cover-check: wrk threads.
+    #[arg(long, default_value_t = 1)]
+    pub wrk_threads: u32,
+    /// cover-check: API workers.
+    #[arg(long, default_value_t = 2)]
+    pub server_workers: usize,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +59,8 @@ pub enum Scenario {
     /// Read and map the CSV file only (no database): the share of the
     /// import that is not recording.
     ReadCsv,
+    /// Cover checks per second over HTTP, with wrk.
+    CoverCheck,
 }
 
 /// A valid SIREN (Luhn) for buyer `n`.
@@ -126,12 +144,25 @@ fn run_read_csv(dir: &std::path::Path, args: &BenchArgs) -> CliResult {
     Ok(())
 }
 
-fn run_import_csv(
+/// Writes the bench CSV and imports it for the bench seller: the
+/// `import-csv` measurement, and the portfolio the cover checks run on.
+fn import_portfolio(
     store: &Store,
     scratch_dir: &std::path::Path,
     backend: &str,
     args: &BenchArgs,
 ) -> CliResult {
+    let mut conn = store.conn()?;
+    create_seller(
+        &mut conn,
+        &SellerInput {
+            name: "Bench SA".into(),
+            siren: Some("732829320".into()),
+            vat: None,
+            iban: None,
+        },
+    )?;
+    drop(conn);
     use factorgate::formats::einvoice::read::{read_documents, ReadOptions};
     use factorgate::service::imports::import_documents;
     let path = scratch_dir.join("bench-invoices.csv");
@@ -275,18 +306,10 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
         return run_read_csv(&dir, args);
     }
     if args.scenario == Scenario::ImportCsv {
-        let mut conn = store.conn()?;
-        create_seller(
-            &mut conn,
-            &SellerInput {
-                name: "Bench SA".into(),
-                siren: Some("732829320".into()),
-                vat: None,
-                iban: None,
-            },
-        )?;
-        drop(conn);
-        return run_import_csv(&store, &dir, backend, args);
+        return import_portfolio(&store, &dir, backend, args);
+    }
+    if args.scenario == Scenario::CoverCheck {
+        return cover::run(&store, &dir, backend, args);
     }
     let ctx = Context::default();
     let mut conn = store.conn()?;
