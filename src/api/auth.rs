@@ -1,6 +1,10 @@
 //! API keys: `Authorization: Bearer <key>`, looked up by hash; each route
 //! names the roles it admits, and admin is admitted everywhere.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 
 use super::problem::Problem;
@@ -39,23 +43,81 @@ pub fn admits(access: &Access, role: Role) -> bool {
     }
 }
 
+/// Keys authenticated in the last few seconds, by hash (never the key
+/// itself), so the hottest routes (cover checks) do not read the key table
+/// on every call. A revocation (`factorgate keys revoke`) takes effect
+/// within the cache's time to live ([`KeyCache::DEFAULT_TTL`]).
+#[derive(Debug)]
+pub struct KeyCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, (Principal, Instant)>>,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache::new(Self::DEFAULT_TTL)
+    }
+}
+
+impl KeyCache {
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(5);
+
+    /// A zero `ttl` turns the cache off: every call reads the key table.
+    pub fn new(ttl: Duration) -> KeyCache {
+        KeyCache {
+            ttl,
+            entries: RwLock::default(),
+        }
+    }
+    /// Beyond this many keys the cache starts afresh: a flood of unknown
+    /// keys cannot grow it (unknown keys are never cached anyway).
+    const CAPACITY: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.read().ok()?;
+        let (principal, at) = entries.get(hash)?;
+        (at.elapsed() < self.ttl).then(|| principal.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(hash, (principal, Instant::now()));
+        }
+    }
+}
+
 /// Authenticates and authorizes a request for a route: `None` on a public
 /// route, the principal otherwise; 401 for a missing or unknown key, 403
 /// for a key whose role the route does not admit.
 pub async fn authorize(
     store: &Store,
+    cache: &KeyCache,
     headers: &HeaderMap,
     route: &RouteSpec,
 ) -> Result<Option<Principal>, Problem> {
     if matches!(route.access, Access::Public) {
         return Ok(None);
     }
-    let token = bearer_token(headers)?.to_string();
-    let principal = store
-        .run(move |conn| keys::authenticate(conn, &token))
-        .await
-        .map_err(Problem::from)?
-        .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked", true))?;
+    let hash = keys::hash_key(bearer_token(headers)?);
+    let principal = match cache.get(&hash) {
+        Some(p) => p,
+        None => {
+            let lookup = hash.clone();
+            let found = store
+                .run(move |conn| keys::authenticate_hash(conn, &lookup))
+                .await
+                .map_err(Problem::from)?
+                .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked", true))?;
+            cache.put(hash, found.clone());
+            found
+        }
+    };
     if !admits(&route.access, principal.role) {
         return Err(Problem::forbidden(format!(
             "role {} may not call {} {}",

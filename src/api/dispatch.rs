@@ -79,7 +79,7 @@ async fn pipeline(
             tracing::error!("ApiState missing from app data");
             Problem::internal()
         })?;
-    let principal = auth::authorize(&state.store, req.headers(), spec).await?;
+    let principal = auth::authorize(&state.store, &state.keys, req.headers(), spec).await?;
     let body = read_body(req, payload, state.body_limit).await?;
     // Imports take files of any type (rates: CSV); every other POST takes JSON.
     if spec.method == "POST" && !matches!(spec.op, Op::CreateImport | Op::ImportRates) {

@@ -36,6 +36,7 @@ pub struct ApiState {
     pub store: Store,
     pub ctx: Context,
     pub body_limit: usize,
+    pub keys: std::sync::Arc<auth::KeyCache>,
 }
 
 impl ApiState {
@@ -44,6 +45,7 @@ impl ApiState {
             store,
             ctx,
             body_limit: BODY_LIMIT,
+            keys: Default::default(),
         }
     }
 }

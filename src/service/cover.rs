@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::insurance::{amount, get_policy, Policy};
+use super::insurance::{amount, to_terms, Policy};
 use super::parties::resolve_buyer_id;
 use super::{new_id, now, ServiceError};
 use crate::domain::cover::{
@@ -82,27 +82,53 @@ pub struct CoverCheck {
     pub hold: Option<Hold>,
 }
 
+/// The policy named, or else the oldest one in the sale's currency, with
+/// every version of its terms: one query.
 fn choose_policy(
     conn: &mut DbConnection,
     input: &CoverCheckInput,
     currency: Currency,
 ) -> Result<Policy, ServiceError> {
-    if let Some(id) = &input.policy_id {
-        return get_policy(conn, id);
-    }
-    let ids: Vec<String> = policies::table
-        .filter(policies::currency.eq(currency.code()))
-        .order(policies::created_at)
-        .select(policies::id)
-        .load(conn)?;
-    match ids.first() {
-        Some(id) => get_policy(conn, id),
-        None => Err(ServiceError::not_found(
-            "no_policy",
-            "credit insurance policy in",
-            currency.code(),
-        )),
-    }
+    use crate::store::rows::{PolicyRow, PolicyVersionRow};
+    use crate::store::schema::insurance_policy_versions as versions;
+    let joined = policies::table.inner_join(versions::table);
+    let rows: Vec<(PolicyRow, PolicyVersionRow)> = match &input.policy_id {
+        Some(id) => joined
+            .filter(policies::id.eq(id))
+            .order(versions::effective_from)
+            .select((PolicyRow::as_select(), PolicyVersionRow::as_select()))
+            .load(conn)?,
+        None => joined
+            .filter(policies::currency.eq(currency.code()))
+            .order((policies::created_at, policies::id, versions::effective_from))
+            .select((PolicyRow::as_select(), PolicyVersionRow::as_select()))
+            .load(conn)?,
+    };
+    let Some((first, _)) = rows.first() else {
+        return Err(match &input.policy_id {
+            Some(id) => ServiceError::not_found("policy_not_found", "policy", id),
+            None => {
+                ServiceError::not_found("no_policy", "credit insurance policy in", currency.code())
+            }
+        });
+    };
+    let policy_id = first.id.clone();
+    let versions = rows
+        .iter()
+        .filter(|(p, _)| p.id == policy_id)
+        .map(|(p, v)| to_terms(v, &p.currency))
+        .collect();
+    let (row, _) = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServiceError::not_found("policy_not_found", "policy", policy_id.as_str()))?;
+    Ok(Policy {
+        versions,
+        id: row.id,
+        insurer: row.insurer,
+        number: row.number,
+        currency: row.currency,
+    })
 }
 
 /// What a new sale to a buyer is covered for, and why not in full.

@@ -123,7 +123,7 @@ fn version_row(
     })
 }
 
-fn to_terms(row: &PolicyVersionRow, currency: &str) -> PolicyTerms {
+pub(crate) fn to_terms(row: &PolicyVersionRow, currency: &str) -> PolicyTerms {
     let days = |v: i32| u32::try_from(v).unwrap_or(0);
     PolicyTerms {
         effective_from: row.effective_from,

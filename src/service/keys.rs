@@ -105,10 +105,18 @@ pub fn authenticate(
     conn: &mut DbConnection,
     presented: &str,
 ) -> Result<Option<Principal>, ServiceError> {
+    authenticate_hash(conn, &hash_key(presented))
+}
+
+/// The principal for a key's hash ([`hash_key`]), if not revoked.
+pub fn authenticate_hash(
+    conn: &mut DbConnection,
+    key_hash: &str,
+) -> Result<Option<Principal>, ServiceError> {
     let row: Option<ApiKeyRow> = api_keys::table
         .filter(
             api_keys::key_hash
-                .eq(hash_key(presented))
+                .eq(key_hash)
                 .and(api_keys::revoked_at.is_null()),
         )
         .select(ApiKeyRow::as_select())

@@ -233,6 +233,18 @@ pub(crate) fn lock_buyer(conn: &mut DbConnection, buyer_id: &str) -> Result<(), 
 /// (SIREN, VAT, ...): one indexed probe when it is our id.
 pub fn resolve_buyer_id(conn: &mut DbConnection, reference: &str) -> Result<String, ServiceError> {
     let not_found = || ServiceError::not_found("buyer_not_found", "buyer", reference);
+    // Our ids are UUIDs: a `scheme:value` reference cannot be one.
+    if let Some((scheme, value)) = reference.split_once(':') {
+        let scheme: LegalIdScheme = scheme.parse().map_err(|_| not_found())?;
+        return find_buyer_id_by_legal_id(
+            conn,
+            &LegalIdInput {
+                scheme,
+                value: value.to_string(),
+            },
+        )?
+        .ok_or_else(not_found);
+    }
     if let Some(id) = buyers::table
         .find(reference)
         .select(buyers::id)
@@ -241,31 +253,17 @@ pub fn resolve_buyer_id(conn: &mut DbConnection, reference: &str) -> Result<Stri
     {
         return Ok(id);
     }
-    match reference.split_once(':') {
-        Some((scheme, value)) => {
-            let scheme: LegalIdScheme = scheme.parse().map_err(|_| not_found())?;
-            find_buyer_id_by_legal_id(
-                conn,
-                &LegalIdInput {
-                    scheme,
-                    value: value.to_string(),
-                },
-            )?
-        }
-        None => {
-            let value: String = reference
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .collect::<String>()
-                .to_ascii_uppercase();
-            buyer_legal_ids::table
-                .filter(buyer_legal_ids::value.eq(value))
-                .select(buyer_legal_ids::buyer_id)
-                .first(conn)
-                .optional()?
-        }
-    }
-    .ok_or_else(not_found)
+    let value: String = reference
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    buyer_legal_ids::table
+        .filter(buyer_legal_ids::value.eq(value))
+        .select(buyer_legal_ids::buyer_id)
+        .first::<String>(conn)
+        .optional()?
+        .ok_or_else(not_found)
 }
 
 pub fn get_buyer(conn: &mut DbConnection, reference: &str) -> Result<Buyer, ServiceError> {

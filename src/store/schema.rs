@@ -252,6 +252,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(insurance_policy_versions -> insurance_policies (policy_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,

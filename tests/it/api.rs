@@ -1213,9 +1213,46 @@ async fn idempotency_claims_block_concurrent_retries_until_stale() {
 }
 
 #[actix_web::test]
+async fn revoked_keys_are_refused_once_the_key_cache_forgets_them() {
+    for db in backends() {
+        // Keys are cached for a second here (5 s by default): a revoked key
+        // still works within that second, and is refused after it.
+        let mut st = state(&db);
+        st.keys = std::sync::Arc::new(factorgate::api::auth::KeyCache::new(
+            std::time::Duration::from_secs(1),
+        ));
+        let api = Api::new(st).await;
+        let created = {
+            let mut conn = db.store.conn().unwrap();
+            create_key(&mut conn, Role::Admin, "old").unwrap()
+        };
+        let r = api.send(get("/v1/buyers", &created.key)).await;
+        assert_eq!(r.expect(200)["items"], json!([]));
+        {
+            let mut conn = db.store.conn().unwrap();
+            factorgate::service::keys::revoke_key(&mut conn, &created.id).unwrap();
+        }
+        let r = api.send(get("/v1/buyers", &created.key)).await;
+        assert_eq!(r.expect(200)["items"], json!([]), "{}: cached", db.name);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let r = api.send(get("/v1/buyers", &created.key)).await;
+        let p = r.problem(401, "unauthorized");
+        assert_eq!(
+            p["detail"], "the API key is unknown or revoked",
+            "{}",
+            db.name
+        );
+    }
+}
+
+#[actix_web::test]
 async fn revoked_keys_are_refused() {
     for db in backends() {
-        let api = Api::new(state(&db)).await;
+        let mut st = state(&db);
+        st.keys = std::sync::Arc::new(factorgate::api::auth::KeyCache::new(
+            std::time::Duration::ZERO,
+        ));
+        let api = Api::new(st).await;
         let created = {
             let mut conn = db.store.conn().unwrap();
             create_key(&mut conn, Role::Admin, "old").unwrap()
