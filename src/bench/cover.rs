@@ -89,8 +89,15 @@ wrk.headers["Authorization"] = "Bearer {key}"
 request = function()
   local ref = refs[math.random(#refs)]
   local cents = math.random(100000, 5000000)
-  local body = string.format('{{"buyer":"%s","amount":"%d.%02d","currency":"EUR","date":"2026-03-01","term_days":60}}', ref, cents // 100, cents % 100)
+  local body = string.format('{{"buyer":"%s","amount":"%d.%02d","currency":"EUR","date":"2026-03-01","term_days":60}}', ref, math.floor(cents / 100), cents % 100)
   return wrk.format(nil, "/v1/cover-checks", nil, body)
+end
+local shown = false
+response = function(status, headers, body)
+  if status ~= 200 and not shown then
+    shown = true
+    print("first error: " .. status .. " " .. body)
+  end
 end
 "#,
         file = buyers_file.display()
@@ -218,6 +225,7 @@ pub fn run(store: &Store, dir: &Path, backend: &str, args: &BenchArgs) -> CliRes
         .ok()
         .flatten()
         .ok_or_else(|| failed("the bench server did not start"))?;
+    preflight(addr, &key, &refs)?;
     let url = format!("http://{addr}");
     eprintln!(
         "{backend}: wrk -t{} -c{} -d{}s --latency against {url}/v1/cover-checks ({workers} server workers)",
@@ -234,6 +242,12 @@ pub fn run(store: &Store, dir: &Path, backend: &str, args: &BenchArgs) -> CliRes
             url,
         ])
         .output()?;
+    // wrk runs on with its default request when the script does not load:
+    // a script error must fail the bench, not measure something else.
+    let errors = String::from_utf8_lossy(&output.stderr);
+    if !errors.trim().is_empty() {
+        return Err(failed(format!("wrk: {errors}")));
+    }
     let text = String::from_utf8_lossy(&output.stdout);
     let figures =
         parse_wrk(&text).ok_or_else(|| failed(format!("unreadable wrk output:\n{text}")))?;
@@ -251,6 +265,29 @@ pub fn run(store: &Store, dir: &Path, backend: &str, args: &BenchArgs) -> CliRes
         args.count,
         args.connections
     );
+    Ok(())
+}
+
+/// One check by hand before the load: a setup mistake shows as its answer,
+/// not as a million failed requests.
+fn preflight(addr: std::net::SocketAddr, key: &str, refs: &Path) -> Result<(), CliError> {
+    use std::io::Read;
+    let text = std::fs::read_to_string(refs)?;
+    let reference = text.lines().nth(1).unwrap_or_default();
+    let body = format!(
+        r#"{{"buyer":"{reference}","amount":"1000.00","currency":"EUR","date":"2026-03-01","term_days":60}}"#
+    );
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    write!(
+        stream,
+        "POST /v1/cover-checks HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    if !answer.starts_with("HTTP/1.1 200") {
+        return Err(failed(format!("the first cover check failed:\n{answer}")));
+    }
     Ok(())
 }
 

@@ -235,7 +235,12 @@ pub fn resolve_buyer_id(conn: &mut DbConnection, reference: &str) -> Result<Stri
     let not_found = || ServiceError::not_found("buyer_not_found", "buyer", reference);
     // Our ids are UUIDs: a `scheme:value` reference cannot be one.
     if let Some((scheme, value)) = reference.split_once(':') {
-        let scheme: LegalIdScheme = scheme.parse().map_err(|_| not_found())?;
+        // `siren:...` or its ISO 6523 code, `0002:...`.
+        let scheme = scheme
+            .parse::<LegalIdScheme>()
+            .ok()
+            .or_else(|| LegalIdScheme::from_iso6523(scheme))
+            .ok_or_else(not_found)?;
         return find_buyer_id_by_legal_id(
             conn,
             &LegalIdInput {

@@ -274,6 +274,10 @@ impl Store {
         };
         let pool = r2d2::Pool::builder()
             .max_size(size)
+            // A SQLite connection is a file handle: it does not break, and
+            // a probe per checkout costs the hottest routes a statement.
+            // A PostgreSQL connection can (server restart): probe it.
+            .test_on_check_out(!url.is_sqlite())
             .connection_timeout(Duration::from_secs(15))
             .build(DbManager { url: url.clone() })?;
         Ok(Store { pool, url })

@@ -225,6 +225,42 @@ fn policy_versions_are_added_never_overwritten() {
         )
         .unwrap_err();
         assert_eq!(err.code(), "buyer_not_found");
+        // The same buyer by its scheme name, its ISO 6523 code, bare, and
+        // by our id: one answer.
+        let by = |conn: &mut DbConnection, buyer: &str| {
+            cover_check(
+                conn,
+                &CoverCheckInput {
+                    buyer: buyer.into(),
+                    amount: "100.00".into(),
+                    currency: "EUR".into(),
+                    date: Some(d(2026, 6, 1)),
+                    term_days: Some(60),
+                    policy_id: None,
+                    hold: None,
+                },
+            )
+            .unwrap()
+            .buyer_id
+        };
+        let ours = by(conn, "siren:732829320");
+        assert_eq!(by(conn, "0002:732829320"), ours, "{}", db.name);
+        assert_eq!(by(conn, "732 829 320"), ours, "{}", db.name);
+        assert_eq!(by(conn, &ours), ours, "{}", db.name);
+        let unknown_scheme = cover_check(
+            conn,
+            &CoverCheckInput {
+                buyer: "9999:732829320".into(),
+                amount: "1.00".into(),
+                currency: "EUR".into(),
+                date: None,
+                term_days: None,
+                policy_id: None,
+                hold: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(unknown_scheme.code(), "buyer_not_found", "{}", db.name);
     }
 }
 
