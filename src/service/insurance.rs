@@ -62,6 +62,9 @@ pub struct Policy {
     pub currency: String,
     /// Every version of the terms, oldest first.
     pub versions: Vec<PolicyTerms>,
+    /// The insurer connection requests, notices and claims go through
+    /// (`[insurers.<name>]`); none: decisions are typed in by a person.
+    pub connection: Option<String>,
 }
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ServiceError {
@@ -225,6 +228,10 @@ pub fn get_policy(conn: &mut DbConnection, id: &str) -> Result<Policy, ServiceEr
         .first(conn)
         .optional()?
         .ok_or_else(|| ServiceError::not_found("policy_not_found", "policy", id))?;
+    let connection: Option<String> = policies::table
+        .find(id)
+        .select(policies::connection)
+        .first(conn)?;
     let rows: Vec<PolicyVersionRow> = versions::table
         .filter(versions::policy_id.eq(&row.id))
         .order(versions::effective_from)
@@ -236,6 +243,7 @@ pub fn get_policy(conn: &mut DbConnection, id: &str) -> Result<Policy, ServiceEr
         insurer: row.insurer,
         number: row.number,
         currency: row.currency,
+        connection,
     })
 }
 
@@ -277,14 +285,7 @@ pub fn record_decision(
     let currency = Currency::from_code(&policy.currency)
         .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
     let buyer = get_buyer(conn, &input.buyer)?;
-    let grants = matches!(
-        input.kind,
-        DecisionKind::Approved
-            | DecisionKind::PartiallyApproved
-            | DecisionKind::Conditional
-            | DecisionKind::Increased
-            | DecisionKind::Reduced
-    );
+    let grants = input.kind.grants();
     let amount = input
         .amount
         .as_deref()
