@@ -36,6 +36,9 @@ pub struct ApiState {
     pub store: Store,
     pub ctx: Context,
     pub body_limit: usize,
+    /// The insurer connections of the configuration, by name (a policy
+    /// may only be linked to one of these).
+    pub connections: std::sync::Arc<Vec<String>>,
 }
 
 impl ApiState {
@@ -44,7 +47,13 @@ impl ApiState {
             store,
             ctx,
             body_limit: BODY_LIMIT,
+            connections: Default::default(),
         }
+    }
+
+    pub fn with_connections(mut self, names: Vec<String>) -> ApiState {
+        self.connections = std::sync::Arc::new(names);
+        self
     }
 }
 
@@ -77,7 +86,8 @@ pub fn app(
 /// until the process is stopped.
 pub async fn serve(store: Store, ctx: Context, settings: Settings) -> std::io::Result<()> {
     let database = store.url().redacted();
-    let state = ApiState::new(store, ctx);
+    let state =
+        ApiState::new(store, ctx).with_connections(settings.insurers.keys().cloned().collect());
     let server = HttpServer::new(move || app(state.clone()));
     let server = match &settings.tls {
         Some(tls) => server.bind_rustls_0_23(&settings.bind, tls::server_config(tls)?)?,

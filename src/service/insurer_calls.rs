@@ -137,7 +137,8 @@ fn new_kind() -> LimitRequestKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LimitRequestRecord {
-    /// The `requested` decision row.
+    /// The `requested` decision row (its `id` names the decision).
+    #[serde(flatten)]
     pub decision: Decision,
     /// The outbox message that carries the request.
     pub message_id: String,
