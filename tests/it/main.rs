@@ -11,4 +11,5 @@ mod imports;
 mod insurance;
 mod intake_formats;
 mod ledger;
+mod outbox;
 mod ubl_fixtures;
