@@ -93,6 +93,8 @@ pub struct InsurerConfig {
     /// The secret itself, or `client_secret_env`: the variable holding it.
     pub client_secret: Option<Secret>,
     pub client_secret_env: Option<String>,
+    /// Per HTTP exchange; the worker's `timeout_ms` when absent.
+    pub timeout_ms: Option<u64>,
 }
 
 impl InsurerConfig {
