@@ -63,6 +63,7 @@ impl Worker {
 
     /// Takes one batch of due messages and sends them, concurrently.
     pub async fn run_once(&self) -> Result<Pass, ServiceError> {
+        let names = self.connections.names();
         let (id, lease, retry, batch) = (
             self.id.clone(),
             self.settings.lease,
@@ -71,7 +72,7 @@ impl Worker {
         );
         let claimed = self
             .store
-            .run(move |conn| outbox::claim_due(conn, &id, lease, &retry, batch))
+            .run(move |conn| outbox::claim_due(conn, &id, &names, lease, &retry, batch))
             .await?;
         let mut pass = Pass {
             taken: claimed.len(),

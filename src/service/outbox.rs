@@ -263,7 +263,9 @@ fn chrono_of(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-/// Takes up to `limit` due messages for `worker` under a lease: pending
+/// Takes up to `limit` due messages of the `connections` this worker can
+/// reach (another instance may be configured with others), for `worker`
+/// under a lease: pending
 /// ones whose time has come, and in-flight ones whose lease expired (their
 /// worker died; the open attempt is marked abandoned). Each gets its
 /// attempt row before the call goes out. On PostgreSQL the rows are locked
@@ -272,15 +274,20 @@ fn chrono_of(d: Duration) -> chrono::Duration {
 pub fn claim_due(
     conn: &mut DbConnection,
     worker: &str,
+    connections: &[String],
     lease: Duration,
     policy: &RetryPolicy,
     limit: i64,
 ) -> Result<Vec<Claimed>, ServiceError> {
+    if connections.is_empty() {
+        return Ok(Vec::new());
+    }
     write_tx(conn, |conn| {
         let t = now();
         macro_rules! due {
             () => {
                 messages::table
+                    .filter(messages::connection.eq_any(connections))
                     .filter(
                         messages::state
                             .eq(MessageState::Pending.as_str())

@@ -96,6 +96,10 @@ pub(crate) fn setup(
     (policy.id, invoice.id, buyer.id)
 }
 
+fn acme() -> Vec<String> {
+    vec!["acme".to_string()]
+}
+
 fn message_count(conn: &mut DbConnection) -> i64 {
     outbox_messages::table.count().get_result(conn).unwrap()
 }
@@ -230,6 +234,7 @@ fn two_workers_never_take_the_same_message() {
                         let batch = claim_due(
                             &mut conn,
                             w,
+                            &acme(),
                             Duration::from_secs(60),
                             &RetryPolicy::default(),
                             3,
@@ -277,14 +282,19 @@ fn a_dead_workers_message_is_taken_over_when_its_lease_expires() {
         let id = write_tx(conn, |c| enqueue(c, raw(7))).unwrap();
         let policy = RetryPolicy::default();
         let lease = Duration::from_millis(800);
-        let first = claim_due(conn, "dead", lease, &policy, 10).unwrap();
+        // A worker configured without this connection leaves it alone.
+        let elsewhere = vec!["elsewhere".to_string()];
+        assert!(claim_due(conn, "other", &elsewhere, lease, &policy, 10)
+            .unwrap()
+            .is_empty());
+        let first = claim_due(conn, "dead", &acme(), lease, &policy, 10).unwrap();
         assert_eq!(first.len(), 1);
         // Leased: nobody else takes it.
-        assert!(claim_due(conn, "alive", lease, &policy, 10)
+        assert!(claim_due(conn, "alive", &acme(), lease, &policy, 10)
             .unwrap()
             .is_empty());
         std::thread::sleep(Duration::from_millis(900));
-        let second = claim_due(conn, "alive", lease, &policy, 10).unwrap();
+        let second = claim_due(conn, "alive", &acme(), lease, &policy, 10).unwrap();
         assert_eq!((second.len(), second[0].attempt), (1, 2), "{}", db.name);
         // The dead worker's late answer is not applied: the lease is gone.
         let mut applied = false;
@@ -328,6 +338,7 @@ async fn parked_messages_are_listed_retried_and_cancelled_by_hand() {
             let c = claim_due(
                 conn,
                 "w",
+                &acme(),
                 Duration::from_secs(60),
                 &RetryPolicy::default(),
                 1,
@@ -370,6 +381,7 @@ async fn parked_messages_are_listed_retried_and_cancelled_by_hand() {
             assert!(claim_due(
                 conn,
                 "w",
+                &acme(),
                 Duration::from_secs(60),
                 &RetryPolicy::default(),
                 1
