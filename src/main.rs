@@ -29,7 +29,10 @@ fn serve(app: App) -> CliResult {
     // The outbox worker shares the process (unless `[worker] enabled =
     // false` or `--no-worker`): it stops with the runtime.
     if app.settings.worker.enabled {
-        let connections = factorgate::jobs::Connections::from_config(&app.settings.insurers)?;
+        let connections = factorgate::jobs::Connections::from_config(
+            &app.settings.insurers,
+            app.settings.worker.timeout,
+        )?;
         let worker = factorgate::jobs::Worker::new(
             app.store.clone(),
             connections,

@@ -183,7 +183,11 @@ async fn refused_credentials_park_the_message_until_a_person_retries() {
         assert_eq!((m.state.as_str(), m.attempts), ("done", 2), "{}", db.name);
         let key = format!("fg:notify_overdue:{}", notice.id);
         let seen = logged(&insurer.base_url(), &key).await;
-        assert_eq!(seen.len(), 1, "the refused attempt never reached the notice: {seen:?}");
+        assert_eq!(
+            seen.len(),
+            1,
+            "the refused attempt never reached the notice: {seen:?}"
+        );
         insurer.stop();
     }
 }
@@ -223,11 +227,20 @@ async fn a_limit_request_goes_requested_pending_polled_approved() {
         let rows: Vec<(String, Option<i64>, Option<String>)> = decisions::table
             .filter(decisions::buyer_id.eq(&buyer))
             .order(decisions::created_at)
-            .select((decisions::kind, decisions::amount_minor, decisions::reference))
+            .select((
+                decisions::kind,
+                decisions::amount_minor,
+                decisions::reference,
+            ))
             .load(&mut *db.store.conn().unwrap())
             .unwrap();
         let kinds: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-        assert_eq!(kinds, vec!["requested", "pending", "approved"], "{}", db.name);
+        assert_eq!(
+            kinds,
+            vec!["requested", "pending", "approved"],
+            "{}",
+            db.name
+        );
         // EUR 20,000.00 asked, at most approve_up_to (50,000): granted in
         // full, 2,000,000 cents.
         assert_eq!((rows[0].1, rows[2].1), (Some(2_000_000), Some(2_000_000)));

@@ -84,7 +84,12 @@ async fn a_worker_killed_mid_call_loses_nothing_and_sends_nothing_twice() {
         first.kill().expect("SIGKILL");
         first.wait().unwrap();
         let m = get_message(&mut db.store.conn().unwrap(), &id).unwrap();
-        assert_eq!((m.state.as_str(), m.attempts), ("in_flight", 1), "{}", db.name);
+        assert_eq!(
+            (m.state.as_str(), m.attempts),
+            ("in_flight", 1),
+            "{}",
+            db.name
+        );
 
         // A new worker takes it over when the lease expires.
         let mut second = start_worker(&cfg, &database, &dir.path().join("second.log"));
