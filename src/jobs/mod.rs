@@ -137,7 +137,7 @@ impl Worker {
         let m = &claimed.message;
         let span = tracing::info_span!(
             "outbox.job",
-            message = %m.id,
+            message_id = %m.id,
             operation = %m.operation,
             connection = %m.connection,
             attempt = claimed.attempt,

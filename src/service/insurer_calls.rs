@@ -428,8 +428,7 @@ pub fn apply_limit_answer(
                 idempotency_key: format!("fg:poll_decision:after:{message_id}"),
                 payload: serde_json::to_value(&payload)
                     .map_err(|e| ServiceError::invalid("payload_invalid", "", e.to_string()))?,
-                due_at: now()
-                    + chrono::Duration::from_std(poll_after).unwrap_or(chrono::Duration::MAX),
+                due_at: now() + super::outbox::chrono_of(poll_after),
             },
         )?;
     }

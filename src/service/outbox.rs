@@ -82,7 +82,7 @@ pub fn enqueue(conn: &mut DbConnection, msg: NewMessage) -> Result<String, Servi
     diesel::insert_into(messages::table)
         .values(&row)
         .execute(conn)?;
-    tracing::debug!(message = %row.id, operation = %row.operation, key = %row.idempotency_key, "outbox message queued");
+    tracing::debug!(message_id = %row.id, operation = %row.operation, key = %row.idempotency_key, "outbox message queued");
     Ok(row.id)
 }
 
@@ -223,7 +223,7 @@ pub fn retry_message(conn: &mut DbConnection, id: &str) -> Result<Message, Servi
                 messages::updated_at.eq(t),
             ))
             .execute(conn)?;
-        tracing::info!(message = %id, "outbox message retried by hand");
+        tracing::info!(message_id = %id, "outbox message retried by hand");
         Ok(to_message(load(conn, id)?))
     })
 }
@@ -247,7 +247,7 @@ pub fn cancel_message(conn: &mut DbConnection, id: &str) -> Result<Message, Serv
                 messages::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        tracing::info!(message = %id, "outbox message cancelled");
+        tracing::info!(message_id = %id, "outbox message cancelled");
         Ok(to_message(load(conn, id)?))
     })
 }
@@ -259,8 +259,10 @@ pub struct Claimed {
     pub attempt: i32,
 }
 
-fn chrono_of(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+/// In whole microseconds: what both databases keep, so a time read back
+/// compares equal.
+pub(crate) fn chrono_of(d: Duration) -> chrono::Duration {
+    i64::try_from(d.as_micros()).map_or(chrono::Duration::MAX, chrono::Duration::microseconds)
 }
 
 /// Takes up to `limit` due messages of the `connections` this worker can
@@ -319,7 +321,7 @@ pub fn claim_due(
                         )),
                     ))
                     .execute(conn)?;
-                tracing::warn!(message = %row.id, attempt = row.attempts, "lease expired: taking the message over");
+                tracing::warn!(message_id = %row.id, attempt = row.attempts, "lease expired: taking the message over");
                 let spent = u32::try_from(row.attempts - row.attempts_base).unwrap_or(0);
                 if spent >= policy.max_attempts {
                     park(
@@ -386,7 +388,7 @@ fn park(
             messages::updated_at.eq(t),
         ))
         .execute(conn)?;
-    tracing::warn!(message = %id, code, "outbox message parked for a person");
+    tracing::warn!(message_id = %id, code, "outbox message parked for a person");
     Ok(())
 }
 

@@ -215,7 +215,7 @@ fn without_a_connection_nothing_is_queued_and_decisions_stay_manual() {
 fn two_workers_never_take_the_same_message() {
     for db in backends() {
         let mut conn = db.store.conn().unwrap();
-        write_tx(&mut *conn, |c| {
+        write_tx(&mut conn, |c| {
             for n in 0..40 {
                 enqueue(c, raw(n))?;
             }

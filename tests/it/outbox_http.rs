@@ -196,9 +196,10 @@ async fn refused_credentials_park_the_message_until_a_person_retries() {
 async fn a_limit_request_goes_requested_pending_polled_approved() {
     for db in backends() {
         // One poll answers PENDING, the next one decides.
-        let mut config = SandboxConfig::default();
-        config.pending_polls = 1;
-        let insurer = sandbox(config);
+        let insurer = sandbox(SandboxConfig {
+            pending_polls: 1,
+            ..SandboxConfig::default()
+        });
         let (policy, _, buyer) = setup(&db, &mut db.store.conn().unwrap(), Some("acme"));
         let k = keys(&db);
         let api = Api::new(state(&db)).await;
