@@ -223,7 +223,7 @@ pub struct Overrides {
     pub bind: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
-    /// `serve --no-worker` / `FACTORGATE_WORKER`.
+    /// `serve --no-worker`.
     pub worker_enabled: Option<bool>,
     /// `worker --poll-ms`.
     pub poll_ms: Option<u64>,
