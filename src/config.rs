@@ -1,11 +1,15 @@
 //! Settings: a `factorgate.toml`, overridden by the environment, overridden
 //! by command-line flags.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use factorgate_adapter::Secret;
 use serde::Deserialize;
 
 use crate::domain::aging::AgingBuckets;
+use crate::domain::outbox::RetryPolicy;
 use crate::error::ErrorCode;
 use crate::ledger::Chart;
 
@@ -47,6 +51,128 @@ pub struct FileConfig {
     pub aging_buckets: Option<Vec<u32>>,
     #[serde(default)]
     pub tls: Option<TlsConfig>,
+    #[serde(default)]
+    pub worker: WorkerConfig,
+    /// Insurer connections by name (`[insurers.<name>]`).
+    #[serde(default)]
+    pub insurers: BTreeMap<String, InsurerConfig>,
+}
+
+/// `[worker]`: the outbox worker. Every key is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Run the worker inside `serve` (default true).
+    pub enabled: Option<bool>,
+    /// Wait between looks for due messages when there was nothing to do.
+    pub poll_ms: Option<u64>,
+    /// Messages taken at once.
+    pub batch: Option<u32>,
+    /// Time allowed for one call to the counterparty.
+    pub timeout_ms: Option<u64>,
+    /// How long a taken message stays reserved to its worker; longer than
+    /// the timeout, so only a dead worker's message is taken over.
+    pub lease_secs: Option<u64>,
+    pub max_attempts: Option<u32>,
+    pub backoff_base_ms: Option<u64>,
+    pub backoff_max_secs: Option<u64>,
+    /// Up to this fraction of each wait is added at random (0 to 1).
+    pub jitter: Option<f64>,
+    /// Wait before polling an insurer for a pending limit decision again.
+    pub decision_poll_secs: Option<u64>,
+}
+
+/// `[insurers.<name>]`: how to reach one insurer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsurerConfig {
+    /// The adapter: `rest` (REST/JSON with OAuth2 client credentials).
+    pub adapter: String,
+    pub base_url: String,
+    pub client_id: String,
+    /// The secret itself, or `client_secret_env`: the variable holding it.
+    pub client_secret: Option<Secret>,
+    pub client_secret_env: Option<String>,
+    /// Per HTTP exchange; the worker's `timeout_ms` when absent.
+    pub timeout_ms: Option<u64>,
+}
+
+impl InsurerConfig {
+    /// The client secret, from the file or the environment.
+    pub fn secret(&self, name: &str) -> Result<Secret, ConfigError> {
+        match (&self.client_secret, &self.client_secret_env) {
+            (Some(s), None) => Ok(s.clone()),
+            (None, Some(var)) => std::env::var(var).map(Secret::new).map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "insurers.{name}.client_secret_env: environment variable {var} is not set"
+                ))
+            }),
+            _ => Err(ConfigError::Invalid(format!(
+                "insurers.{name}: give client_secret or client_secret_env (one of them)"
+            ))),
+        }
+    }
+}
+
+/// The worker's effective settings.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub enabled: bool,
+    pub poll: Duration,
+    pub batch: i64,
+    pub timeout: Duration,
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+    pub decision_poll: Duration,
+}
+
+impl WorkerConfig {
+    fn resolve(
+        &self,
+        enabled: Option<bool>,
+        poll_ms: Option<u64>,
+    ) -> Result<WorkerSettings, ConfigError> {
+        let default = RetryPolicy::default();
+        let timeout = Duration::from_millis(self.timeout_ms.unwrap_or(30_000));
+        let lease = Duration::from_secs(self.lease_secs.unwrap_or(120));
+        if lease <= timeout {
+            return Err(ConfigError::Invalid(format!(
+                "worker.lease_secs ({}) must be longer than worker.timeout_ms ({} ms): a live worker's message would be taken over",
+                lease.as_secs(),
+                timeout.as_millis()
+            )));
+        }
+        let jitter = self.jitter.unwrap_or(default.jitter);
+        if !(0.0..=1.0).contains(&jitter) {
+            return Err(ConfigError::Invalid(format!(
+                "worker.jitter {jitter} is not between 0 and 1"
+            )));
+        }
+        let max_attempts = self.max_attempts.unwrap_or(default.max_attempts);
+        if max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "worker.max_attempts must be at least 1".into(),
+            ));
+        }
+        Ok(WorkerSettings {
+            enabled: enabled.or(self.enabled).unwrap_or(true),
+            poll: Duration::from_millis(poll_ms.or(self.poll_ms).unwrap_or(1000).max(10)),
+            batch: i64::from(self.batch.unwrap_or(8).clamp(1, 1000)),
+            timeout,
+            lease,
+            retry: RetryPolicy {
+                max_attempts,
+                base: self
+                    .backoff_base_ms
+                    .map_or(default.base, Duration::from_millis),
+                max_delay: self
+                    .backoff_max_secs
+                    .map_or(default.max_delay, Duration::from_secs),
+                jitter,
+            },
+            decision_poll: Duration::from_secs(self.decision_poll_secs.unwrap_or(3600)),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -66,6 +192,8 @@ pub struct Settings {
     pub tls: Option<TlsConfig>,
     pub chart_path: Option<PathBuf>,
     pub aging_buckets: Vec<u32>,
+    pub worker: WorkerSettings,
+    pub insurers: BTreeMap<String, InsurerConfig>,
 }
 
 impl FileConfig {
@@ -95,6 +223,10 @@ pub struct Overrides {
     pub bind: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `serve --no-worker`.
+    pub worker_enabled: Option<bool>,
+    /// `worker --poll-ms`.
+    pub poll_ms: Option<u64>,
 }
 
 impl Settings {
@@ -120,6 +252,8 @@ impl Settings {
             tls,
             chart_path: file.chart,
             aging_buckets: file.aging_buckets.unwrap_or_else(|| vec![30, 60, 90]),
+            worker: file.worker.resolve(over.worker_enabled, over.poll_ms)?,
+            insurers: file.insurers,
         })
     }
 
@@ -166,6 +300,39 @@ mod tests {
         assert_eq!(s.aging_buckets, vec![30, 60, 90]);
         let s = Settings::resolve(FileConfig::default(), Overrides::default()).unwrap();
         assert_eq!(s.database, DEFAULT_DATABASE);
+    }
+
+    #[test]
+    fn worker_and_insurer_connections_are_read_with_defaults() {
+        let file: FileConfig = toml::from_str(
+            "[worker]\ntimeout_ms = 5000\nlease_secs = 10\nmax_attempts = 3\n\
+             [insurers.acme]\nadapter = \"rest\"\nbase_url = \"http://127.0.0.1:1\"\n\
+             client_id = \"fg\"\nclient_secret = \"hunter2\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(file, Overrides::default()).unwrap();
+        assert!(s.worker.enabled);
+        assert_eq!(s.worker.timeout, Duration::from_secs(5));
+        assert_eq!(s.worker.retry.max_attempts, 3);
+        assert_eq!(s.worker.retry.base, RetryPolicy::default().base);
+        let acme = &s.insurers["acme"];
+        assert_eq!(acme.secret("acme").unwrap().expose(), "hunter2");
+        // The secret never reaches a log line.
+        assert!(!format!("{acme:?}").contains("hunter2"));
+        // A lease no longer than the timeout would steal live calls.
+        let file: FileConfig =
+            toml::from_str("[worker]\ntimeout_ms = 5000\nlease_secs = 5\n").unwrap();
+        let err = Settings::resolve(file, Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("lease_secs"), "{err}");
+        let off = Settings::resolve(
+            FileConfig::default(),
+            Overrides {
+                worker_enabled: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(!off.worker.enabled);
     }
 
     #[test]

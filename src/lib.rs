@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod formats;
+pub mod jobs;
 pub mod ledger;
 pub mod money;
 pub mod service;

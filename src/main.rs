@@ -26,6 +26,20 @@ fn serve(app: App) -> CliResult {
         .build()
         .map_err(CliError::from)?;
     let _guard = runtime.enter();
+    // The outbox worker shares the process (unless `[worker] enabled =
+    // false` or `--no-worker`): it stops with the runtime.
+    if app.settings.worker.enabled {
+        let connections = factorgate::jobs::Connections::from_config(
+            &app.settings.insurers,
+            app.settings.worker.timeout,
+        )?;
+        let worker = factorgate::jobs::Worker::new(
+            app.store.clone(),
+            connections,
+            app.settings.worker.clone(),
+        );
+        runtime.spawn(worker.run(std::future::pending()));
+    }
     actix_web::rt::System::new()
         .block_on(factorgate::api::serve(app.store, app.ctx, app.settings))
         .map_err(|e| CliError {

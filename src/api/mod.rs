@@ -37,6 +37,9 @@ pub struct ApiState {
     pub ctx: Context,
     pub body_limit: usize,
     pub keys: std::sync::Arc<auth::KeyCache>,
+    /// The insurer connections of the configuration, by name (a policy
+    /// may only be linked to one of these).
+    pub connections: std::sync::Arc<Vec<String>>,
 }
 
 impl ApiState {
@@ -46,7 +49,13 @@ impl ApiState {
             ctx,
             body_limit: BODY_LIMIT,
             keys: Default::default(),
+            connections: Default::default(),
         }
+    }
+
+    pub fn with_connections(mut self, names: Vec<String>) -> ApiState {
+        self.connections = std::sync::Arc::new(names);
+        self
     }
 }
 
@@ -79,7 +88,8 @@ pub fn app(
 /// until the process is stopped.
 pub async fn serve(store: Store, ctx: Context, settings: Settings) -> std::io::Result<()> {
     let database = store.url().redacted();
-    let state = ApiState::new(store, ctx);
+    let state =
+        ApiState::new(store, ctx).with_connections(settings.insurers.keys().cloned().collect());
     let server = HttpServer::new(move || app(state.clone()));
     let server = match &settings.tls {
         Some(tls) => server.bind_rustls_0_23(&settings.bind, tls::server_config(tls)?)?,

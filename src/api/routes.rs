@@ -3,7 +3,9 @@
 //! schemas/openapi.yaml against them.
 
 use super::call::{Call, Reply};
-use super::handlers::{cover, health, imports, invoices, ledger, parties, payments, reports};
+use super::handlers::{
+    cover, health, imports, invoices, ledger, outbox, parties, payments, reports,
+};
 use super::problem::Problem;
 use crate::service::keys::Role;
 
@@ -57,6 +59,12 @@ pub enum Op {
     ReverseEntry,
     Aging,
     ExportFec,
+    CreateLimitRequest,
+    LinkPolicy,
+    ListOutbox,
+    GetOutboxMessage,
+    RetryOutboxMessage,
+    CancelOutboxMessage,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -231,6 +239,32 @@ static ROUTES: &[RouteSpec] = &[
     ),
     route("GET", "/v1/reports/aging", BOOKS, Op::Aging),
     route("GET", "/v1/exports/fec", ACCOUNTING, Op::ExportFec),
+    creating(
+        "/v1/insurance/limit-requests",
+        TREASURY,
+        "/v1/insurance/limit-decisions",
+        Op::CreateLimitRequest,
+    ),
+    route(
+        "POST",
+        "/v1/insurance/policies/{id}/connection",
+        TREASURY,
+        Op::LinkPolicy,
+    ),
+    route("GET", "/v1/outbox", TREASURY, Op::ListOutbox),
+    route("GET", "/v1/outbox/{id}", TREASURY, Op::GetOutboxMessage),
+    route(
+        "POST",
+        "/v1/outbox/{id}/retry",
+        TREASURY,
+        Op::RetryOutboxMessage,
+    ),
+    route(
+        "POST",
+        "/v1/outbox/{id}/cancel",
+        TREASURY,
+        Op::CancelOutboxMessage,
+    ),
 ];
 
 /// Every route the API serves.
@@ -279,6 +313,12 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::ReverseEntry => ledger::reverse_entry(call).await,
         Op::Aging => reports::aging(call).await,
         Op::ExportFec => reports::export_fec(call).await,
+        Op::CreateLimitRequest => cover::create_limit_request(call).await,
+        Op::LinkPolicy => cover::link_policy(call).await,
+        Op::ListOutbox => outbox::list(call).await,
+        Op::GetOutboxMessage => outbox::get(call).await,
+        Op::RetryOutboxMessage => outbox::retry(call).await,
+        Op::CancelOutboxMessage => outbox::cancel(call).await,
     }
 }
 
@@ -317,6 +357,9 @@ mod tests {
                     | Op::CreateClaim
                     | Op::DecideClaim
                     | Op::PayClaim
+                    | Op::LinkPolicy
+                    | Op::RetryOutboxMessage
+                    | Op::CancelOutboxMessage
             );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);

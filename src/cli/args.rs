@@ -82,6 +82,11 @@ pub enum Command {
     /// Credit insurance cover checks.
     #[command(subcommand)]
     Cover(super::insurance::CoverCmd),
+    /// Send queued insurer calls (the outbox): retries, backoff, leases.
+    Worker(super::outbox::WorkerArgs),
+    /// Queued insurer calls: list, show, retry or cancel parked messages.
+    #[command(subcommand)]
+    Outbox(super::outbox::OutboxCmd),
     /// Import invoice files (UBL, CII, Factur-X PDF, CSV, JSON), each whole
     /// or not at all.
     Import(super::import::ImportArgs),
@@ -100,6 +105,9 @@ pub struct ServeArgs {
     /// PEM private key.
     #[arg(long, env = "FACTORGATE_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// Do not run the outbox worker in this process (`[worker] enabled`).
+    #[arg(long)]
+    pub no_worker: bool,
 }
 
 #[derive(Args, Debug, Clone, Copy)]

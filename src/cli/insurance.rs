@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use factorgate::domain::cover::DecisionKind;
 use factorgate::money::format_minor;
-use factorgate::service::claims;
 use factorgate::service::cover::{cover_check, CoverCheck, CoverCheckInput, HoldRequest};
 use factorgate::service::insurance::{
     add_version, create_policy, insurance_due, record_decision, Decision, DecisionInput, DueItem,
     Policy, PolicyInput, TermsInput,
 };
+use factorgate::service::{claims, insurer_calls};
 use factorgate::store::DbConnection;
 
 use super::args::FormatArg;
@@ -91,6 +91,37 @@ pub enum InsuranceCmd {
         claim: String,
         #[arg(long)]
         on: NaiveDate,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Ask the policy's insurer for a buyer limit, through the outbox: a
+    /// `requested` decision now, the insurer's answers as later decisions.
+    RequestLimit {
+        #[arg(long)]
+        policy: String,
+        /// Our id, scheme:value, or a bare legal id.
+        #[arg(long)]
+        buyer: String,
+        /// In the policy currency (not needed for a cancellation).
+        #[arg(long)]
+        amount: Option<String>,
+        /// new, increase, prolongation or cancellation.
+        #[arg(long, default_value = "new")]
+        kind: String,
+        /// First day the cover is wanted (today when absent).
+        #[arg(long)]
+        wanted_from: Option<NaiveDate>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Link a policy to an insurer connection of the configuration
+    /// (`[insurers.<name>]`), or unlink it with --none.
+    Link {
+        policy: String,
+        #[arg(long, conflicts_with = "none", required_unless_present = "none")]
+        connection: Option<String>,
+        #[arg(long)]
+        none: bool,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -297,9 +328,49 @@ impl<T: serde::Serialize> Tabular for Json<'_, T> {
 pub fn run_insurance(
     conn: &mut DbConnection,
     ctx: &factorgate::service::Context,
+    settings: &factorgate::config::Settings,
     cmd: &InsuranceCmd,
 ) -> CliResult {
     match cmd {
+        InsuranceCmd::RequestLimit {
+            policy,
+            buyer,
+            amount,
+            kind,
+            wanted_from,
+            format,
+        } => {
+            let kind =
+                serde_json::from_value(serde_json::Value::String(kind.clone())).map_err(|_| {
+                    CliError::input(
+                        "validation_failed",
+                        format!(
+                            "--kind {kind}: expected new, increase, prolongation or cancellation"
+                        ),
+                    )
+                })?;
+            let r = insurer_calls::request_limit(
+                conn,
+                &insurer_calls::LimitRequestInput {
+                    policy_id: policy.clone(),
+                    buyer: buyer.clone(),
+                    amount: amount.clone(),
+                    kind,
+                    wanted_from: *wanted_from,
+                },
+            )?;
+            print(format.format, &r, std::slice::from_ref(&r.decision))?;
+        }
+        InsuranceCmd::Link {
+            policy,
+            connection,
+            none: _,
+            format,
+        } => {
+            let known: Vec<String> = settings.insurers.keys().cloned().collect();
+            let p = insurer_calls::link_policy(conn, policy, connection.as_deref(), &known)?;
+            print(format.format, &p, std::slice::from_ref(&p))?;
+        }
         InsuranceCmd::AddPolicy { file, format } => {
             let input: PolicyInput = parse(file)?;
             let p = create_policy(conn, &input)?;

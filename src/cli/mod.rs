@@ -3,6 +3,7 @@
 pub mod args;
 pub mod import;
 pub mod insurance;
+pub mod outbox;
 pub mod output;
 pub mod tables;
 
@@ -110,6 +111,11 @@ pub fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, CliErr
     let explicit = std::env::var_os("FACTORGATE_CONFIG").is_some()
         || cli.config != PathBuf::from("factorgate.toml");
     let file = FileConfig::load(&cli.config, explicit)?;
+    let (worker_enabled, poll_ms) = match &cli.command {
+        Command::Serve(a) if a.no_worker => (Some(false), None),
+        Command::Worker(a) => (None, a.poll_ms),
+        _ => (None, None),
+    };
     Ok(Settings::resolve(
         file,
         Overrides {
@@ -117,6 +123,8 @@ pub fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, CliErr
             bind: serve.and_then(|s| s.bind.clone()),
             tls_cert: serve.and_then(|s| s.tls_cert.clone()),
             tls_key: serve.and_then(|s| s.tls_key.clone()),
+            worker_enabled,
+            poll_ms,
         },
     )?)
 }
@@ -205,6 +213,8 @@ pub fn run(cli: Cli) -> CliResult {
         }
         Command::Bench(args) => crate::bench::run(&cli, args),
         Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
+        Command::Worker(args) => outbox::run_worker(&open(settings(&cli, None)?)?, args),
+        Command::Outbox(cmd) => outbox::run_outbox(&open(settings(&cli, None)?)?, cmd),
         _ => {
             let app = open(settings(&cli, None)?)?;
             run_data_command(&cli.command, &app)
@@ -316,7 +326,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             print(format.format, &page, &page.items)?;
             next_page_hint(format.format, &page.next_cursor);
         }
-        Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, cmd)?,
+        Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, &app.settings, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
         Command::Rates(cmd) => insurance::run_rates(conn, cmd)?,
         Command::Invoices(InvoicesCmd::Export { id, syntax, output }) => {
@@ -479,7 +489,12 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             service::keys::revoke_key(conn, id)?;
             eprintln!("key {id} revoked");
         }
-        Command::Serve(_) | Command::Migrate | Command::Bench(_) | Command::Import(_) => {
+        Command::Serve(_)
+        | Command::Migrate
+        | Command::Bench(_)
+        | Command::Import(_)
+        | Command::Worker(_)
+        | Command::Outbox(_) => {
             unreachable!("handled before opening a connection")
         }
     }

@@ -78,6 +78,18 @@ impl DecisionKind {
         DecisionKind::Cancelled,
     ];
 
+    /// Whether the decision sets a limit amount (and so must state one).
+    pub fn grants(self) -> bool {
+        matches!(
+            self,
+            DecisionKind::Approved
+                | DecisionKind::PartiallyApproved
+                | DecisionKind::Conditional
+                | DecisionKind::Increased
+                | DecisionKind::Reduced
+        )
+    }
+
     /// The stored and JSON name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@ pub mod cover;
 pub mod ids;
 pub mod intake;
 pub mod invoice;
+pub mod outbox;
 pub mod party;
 pub mod payment;
 pub mod terms;

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::insurance::get_policy;
+use super::insurer_calls::{queue_claim, queue_notice};
 use super::invoices::{get_invoice, Invoice};
 use super::ledger::post;
 use super::{new_id, now, Context, ServiceError};
@@ -29,6 +30,9 @@ pub struct Notice {
     pub notify_by: NaiveDate,
     /// Notified after the deadline: cover is lost for this invoice.
     pub late: bool,
+    /// The outbox message sending it, when the policy has an insurer
+    /// connection (the insurer's reference follows on the notice).
+    pub outbox_message: Option<String>,
 }
 
 fn invalid(code: &'static str, field: &str, message: String) -> ServiceError {
@@ -100,7 +104,7 @@ pub fn notify_overdue(
         late: i32::from(notified_on > notify_by),
         created_at: now(),
     };
-    write_tx(conn, |conn| {
+    let outbox_message = write_tx(conn, |conn| {
         let exists: i64 = notices::table
             .filter(
                 notices::policy_id
@@ -119,7 +123,13 @@ pub fn notify_overdue(
         diesel::insert_into(notices::table)
             .values(&row)
             .execute(conn)?;
-        Ok(())
+        // Only an overdue notice has an insurer call; extensions and payment
+        // plans are still agreed by a person.
+        if row.kind == "overdue" {
+            queue_notice(conn, &row.policy_id, &row.id, &invoice)
+        } else {
+            Ok(None)
+        }
     })?;
     Ok(Notice {
         id: row.id,
@@ -129,6 +139,7 @@ pub fn notify_overdue(
         notified_on,
         notify_by,
         late: row.late != 0,
+        outbox_message,
     })
 }
 
@@ -142,6 +153,10 @@ pub struct Claim {
     pub loss: Money,
     pub loss_vat: Money,
     pub indemnity: Option<Money>,
+    /// The outbox message filing it with the insurer, when the policy has
+    /// an insurer connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox_message: Option<String>,
 }
 
 fn to_claim(row: ClaimRow, currency: Currency) -> Claim {
@@ -154,6 +169,7 @@ fn to_claim(row: ClaimRow, currency: Currency) -> Claim {
         invoice_id: row.invoice_id,
         state: row.state,
         filed_on: row.filed_on,
+        outbox_message: None,
     }
 }
 
@@ -251,7 +267,7 @@ pub fn file_claim(
         filed_on,
         ctx.chart.roles(),
     )?;
-    write_tx(conn, |conn| {
+    let outbox_message = write_tx(conn, |conn| {
         let exists: i64 = claims::table
             .filter(
                 claims::policy_id
@@ -270,9 +286,18 @@ pub fn file_claim(
             .values(&row)
             .execute(conn)?;
         post(conn, ctx, &draft)?;
-        Ok(())
+        queue_claim(
+            conn,
+            policy_id,
+            &row.id,
+            &invoice,
+            Money::new(open, currency),
+            filed_on,
+        )
     })?;
-    Ok(to_claim(row, currency))
+    let mut claim = to_claim(row, currency);
+    claim.outbox_message = outbox_message;
+    Ok(claim)
 }
 
 fn load(conn: &mut DbConnection, claim_id: &str) -> Result<ClaimRow, ServiceError> {

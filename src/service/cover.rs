@@ -128,6 +128,7 @@ fn choose_policy(
         insurer: row.insurer,
         number: row.number,
         currency: row.currency,
+        connection: row.connection,
     })
 }
 

@@ -62,6 +62,9 @@ pub struct Policy {
     pub currency: String,
     /// Every version of the terms, oldest first.
     pub versions: Vec<PolicyTerms>,
+    /// The insurer connection requests, notices and claims go through
+    /// (`[insurers.<name>]`); none: decisions are typed in by a person.
+    pub connection: Option<String>,
 }
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ServiceError {
@@ -156,6 +159,7 @@ pub fn create_policy(conn: &mut DbConnection, input: &PolicyInput) -> Result<Pol
         number: number.to_string(),
         currency: currency.code().to_string(),
         created_at: now(),
+        connection: None,
     };
     let version = version_row(&row.id, &input.terms, currency)?;
     write_tx(conn, |conn| {
@@ -236,6 +240,7 @@ pub fn get_policy(conn: &mut DbConnection, id: &str) -> Result<Policy, ServiceEr
         insurer: row.insurer,
         number: row.number,
         currency: row.currency,
+        connection: row.connection,
     })
 }
 
@@ -277,14 +282,7 @@ pub fn record_decision(
     let currency = Currency::from_code(&policy.currency)
         .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
     let buyer = get_buyer(conn, &input.buyer)?;
-    let grants = matches!(
-        input.kind,
-        DecisionKind::Approved
-            | DecisionKind::PartiallyApproved
-            | DecisionKind::Conditional
-            | DecisionKind::Increased
-            | DecisionKind::Reduced
-    );
+    let grants = input.kind.grants();
     let amount = input
         .amount
         .as_deref()

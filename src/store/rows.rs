@@ -186,6 +186,8 @@ pub struct PolicyRow {
     pub number: String,
     pub currency: String,
     pub created_at: NaiveDateTime,
+    /// The insurer connection its calls go through, when linked.
+    pub connection: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -258,4 +260,41 @@ pub struct ClaimRow {
     pub decided_on: Option<NaiveDate>,
     pub paid_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = outbox_messages, treat_none_as_default_value = false)]
+pub struct OutboxMessageRow {
+    pub id: String,
+    pub connection: String,
+    pub operation: String,
+    pub payload: String,
+    pub idempotency_key: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub state: String,
+    pub attempts: i32,
+    pub attempts_base: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<NaiveDateTime>,
+    pub result: Option<String>,
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = outbox_attempts, treat_none_as_default_value = false)]
+pub struct OutboxAttemptRow {
+    pub message_id: String,
+    pub attempt: i32,
+    pub worker: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub outcome: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub duration_ms: Option<i64>,
 }

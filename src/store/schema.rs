@@ -168,6 +168,7 @@ diesel::table! {
         number -> Text,
         currency -> Text,
         created_at -> Timestamp,
+        connection -> Nullable<Text>,
     }
 }
 
@@ -224,6 +225,7 @@ diesel::table! {
         notified_on -> Date,
         late -> Integer,
         created_at -> Timestamp,
+        insurer_reference -> Nullable<Text>,
     }
 }
 
@@ -240,6 +242,7 @@ diesel::table! {
         decided_on -> Nullable<Date>,
         paid_on -> Nullable<Date>,
         created_at -> Timestamp,
+        insurer_reference -> Nullable<Text>,
     }
 }
 
@@ -252,6 +255,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_messages (id) {
+        id -> Text,
+        connection -> Text,
+        operation -> Text,
+        payload -> Text,
+        idempotency_key -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        state -> Text,
+        attempts -> Integer,
+        attempts_base -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+        last_error_code -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_attempts (message_id, attempt) {
+        message_id -> Text,
+        attempt -> Integer,
+        worker -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Text,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        duration_ms -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(outbox_attempts -> outbox_messages (message_id));
 diesel::joinable!(insurance_policy_versions -> insurance_policies (policy_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -274,4 +315,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurance_notices,
     insurance_claims,
     rates,
+    outbox_messages,
+    outbox_attempts,
 );

@@ -12,4 +12,7 @@ mod imports;
 mod insurance;
 mod intake_formats;
 mod ledger;
+mod outbox;
+mod outbox_http;
+mod outbox_kill;
 mod ubl_fixtures;

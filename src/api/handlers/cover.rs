@@ -188,3 +188,38 @@ pub async fn import_rates(call: Call) -> Result<Reply, Problem> {
     };
     Reply::json(status, &report)
 }
+
+/// A limit request to the policy's insurer: the `requested` decision, sent
+/// through the outbox.
+pub async fn create_limit_request(call: Call) -> Result<Reply, Problem> {
+    let input: crate::service::insurer_calls::LimitRequestInput = call.json()?;
+    let record = call
+        .db(move |conn, _| crate::service::insurer_calls::request_limit(conn, &input))
+        .await?;
+    Reply::json(StatusCode::CREATED, &record)
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkBody {
+    /// A connection name of the configuration, or null to unlink.
+    connection: Option<String>,
+}
+
+/// Links a policy to an insurer connection (or unlinks it).
+pub async fn link_policy(call: Call) -> Result<Reply, Problem> {
+    let body: LinkBody = call.json()?;
+    let id = call.param("id").to_string();
+    let known = call.state.connections.clone();
+    let policy = call
+        .db(move |conn, _| {
+            crate::service::insurer_calls::link_policy(
+                conn,
+                &id,
+                body.connection.as_deref(),
+                &known,
+            )
+        })
+        .await?;
+    Reply::ok(&policy)
+}

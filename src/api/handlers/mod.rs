@@ -6,6 +6,7 @@ pub mod health;
 pub mod imports;
 pub mod invoices;
 pub mod ledger;
+pub mod outbox;
 pub mod parties;
 pub mod payments;
 pub mod reports;
