@@ -11,7 +11,9 @@ pub mod keys;
 pub mod ledger;
 pub mod parties;
 pub mod payments;
+pub mod premiums;
 pub mod rates;
+pub mod recoveries;
 pub mod reports;
 
 use std::sync::Arc;
