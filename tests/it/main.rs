@@ -9,6 +9,7 @@ mod common;
 mod documents;
 mod imports;
 mod insurance;
+mod insurance_terms;
 mod intake_formats;
 mod ledger;
 mod ubl_fixtures;
