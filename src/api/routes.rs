@@ -322,7 +322,10 @@ mod tests {
             }
             // Every POST creates a resource named by the Location of its
             // 201, except the actions: imports (whose report names what
-            // each file made) and cover checks (an answer, nothing stored).
+            // each file made), cover checks (an answer, nothing stored), the
+            // insurance steps on a policy or claim, premiums (a quote, or a
+            // posting once per period) and recoveries (201 without a
+            // Location: no route reads one back yet).
             let action = matches!(
                 r.op,
                 Op::CreateImport
@@ -333,6 +336,8 @@ mod tests {
                     | Op::CreateClaim
                     | Op::DecideClaim
                     | Op::PayClaim
+                    | Op::ClaimRecovery
+                    | Op::PolicyPremium
             );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);
