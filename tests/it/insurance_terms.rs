@@ -194,7 +194,21 @@ fn the_premium_is_posted_once_per_period() {
         let conn = &mut *conn;
         // 0.35 % until 30 June, 0.40 % from 1 July.
         let policy = setup(conn, terms(d(2026, 1, 1), None, "0.0035"));
-        add_version(conn, &policy, &terms(d(2026, 7, 1), None, "0.004")).unwrap();
+        let v2 = add_version(conn, &policy, &terms(d(2026, 7, 1), None, "0.004")).unwrap();
+        assert_eq!(v2.versions[1].premium_rate.to_string(), "0.004");
+        // Bad terms are refused with their field, and add no version.
+        for (rate, max, code) in [
+            ("-0.001", None, "rate_invalid"),
+            ("1.5", None, "rate_invalid"),
+            ("0.003", Some("-1.00"), "amount_negative"),
+        ] {
+            let err = add_version(conn, &policy, &terms(d(2026, 10, 1), max, rate)).unwrap_err();
+            assert_eq!(err.code(), code, "{rate} {max:?}");
+        }
+        let versions = factorgate::service::insurance::get_policy(conn, &policy)
+            .unwrap()
+            .versions;
+        assert_eq!(versions.len(), 2);
         invoice(
             &db,
             conn,
