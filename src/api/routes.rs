@@ -44,6 +44,8 @@ pub enum Op {
     CreateClaim,
     DecideClaim,
     PayClaim,
+    ClaimRecovery,
+    PolicyPremium,
     PolicyDue,
     ReleaseHold,
     InvoiceDocument,
@@ -206,6 +208,18 @@ static ROUTES: &[RouteSpec] = &[
         Op::PayClaim,
     ),
     route(
+        "POST",
+        "/v1/insurance/claims/{id}/recoveries",
+        BOOKS,
+        Op::ClaimRecovery,
+    ),
+    route(
+        "POST",
+        "/v1/insurance/policies/{id}/premiums",
+        BOOKS,
+        Op::PolicyPremium,
+    ),
+    route(
         "GET",
         "/v1/insurance/policies/{id}/due",
         BOOKS,
@@ -298,6 +312,8 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::CreateClaim => cover::create_claim(call).await,
         Op::DecideClaim => cover::decide_claim(call).await,
         Op::PayClaim => cover::pay_claim(call).await,
+        Op::ClaimRecovery => cover::record_recovery(call).await,
+        Op::PolicyPremium => cover::policy_premium(call).await,
         Op::PolicyDue => cover::policy_due(call).await,
         Op::ReleaseHold => cover::release_hold(call).await,
         Op::InvoiceDocument => invoices::get_invoice_document(call).await,
@@ -346,7 +362,10 @@ mod tests {
             }
             // Every POST creates a resource named by the Location of its
             // 201, except the actions: imports (whose report names what
-            // each file made) and cover checks (an answer, nothing stored).
+            // each file made), cover checks (an answer, nothing stored), the
+            // insurance steps on a policy or claim, premiums (a quote, or a
+            // posting once per period) and recoveries (201 without a
+            // Location: no route reads one back yet).
             let action = matches!(
                 r.op,
                 Op::CreateImport
@@ -360,6 +379,8 @@ mod tests {
                     | Op::LinkPolicy
                     | Op::RetryOutboxMessage
                     | Op::CancelOutboxMessage
+                    | Op::ClaimRecovery
+                    | Op::PolicyPremium
             );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);

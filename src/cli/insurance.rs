@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use factorgate::domain::cover::DecisionKind;
+use factorgate::domain::insurance_money::RecoveredBy;
 use factorgate::money::format_minor;
 use factorgate::service::cover::{cover_check, CoverCheck, CoverCheckInput, HoldRequest};
 use factorgate::service::insurance::{
@@ -122,6 +123,37 @@ pub enum InsuranceCmd {
         connection: Option<String>,
         #[arg(long)]
         none: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// The premium due on the insured turnover of a period (invoices less
+    /// credit notes, net of VAT, issued from --from to --to); with --post,
+    /// recorded and posted (616 / 401) once per period.
+    Premium {
+        #[arg(long)]
+        policy: String,
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long)]
+        post: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record money recovered after a claim was paid, shared with the
+    /// insurer in the indemnity's proportion, and post it.
+    Recovery {
+        #[arg(long)]
+        claim: String,
+        /// Gross, as the buyer paid it.
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        date: NaiveDate,
+        /// us (the buyer paid us) or insurer (the insurer collected it).
+        #[arg(long, default_value = "us")]
+        by: String,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -417,6 +449,41 @@ pub fn run_insurance(
         InsuranceCmd::ClaimPaid { claim, on, format } => {
             let c = claims::pay_claim(conn, ctx, claim, *on)?;
             print(format.format, &c, &[Json(&c)])?;
+        }
+        InsuranceCmd::Premium {
+            policy,
+            from,
+            to,
+            post,
+            format,
+        } => {
+            let p = factorgate::service::premiums::premium(conn, ctx, policy, *from, *to, *post)?;
+            print(format.format, &p, &[Json(&p)])?;
+        }
+        InsuranceCmd::Recovery {
+            claim,
+            amount,
+            date,
+            by,
+            format,
+        } => {
+            let recovered_by = RecoveredBy::parse(by).ok_or_else(|| {
+                CliError::input(
+                    "recovered_by_invalid",
+                    format!("--by: '{by}' is not us or insurer"),
+                )
+            })?;
+            let r = factorgate::service::recoveries::record_recovery(
+                conn,
+                ctx,
+                claim,
+                &factorgate::service::recoveries::RecoveryInput {
+                    amount: amount.clone(),
+                    recovered_on: *date,
+                    recovered_by,
+                },
+            )?;
+            print(format.format, &r, &[Json(&r)])?;
         }
         InsuranceCmd::Due {
             policy,

@@ -33,6 +33,12 @@ pub struct PolicyTerms {
     pub reduction_notice_days: u32,
     /// Whether cover includes VAT (else losses are counted net of VAT).
     pub vat_covered: bool,
+    /// Most the insurer pays in indemnities per policy year [plafond
+    /// d'indemnisation]; `None`: no maximum. See
+    /// [`super::insurance_money::policy_year`].
+    pub max_liability: Option<i64>,
+    /// Premium rate on insured turnover [taux de prime], e.g. 0.0035.
+    pub premium_rate: Decimal,
 }
 
 /// The version of a policy in force on `date`: the latest one effective on
@@ -385,6 +391,8 @@ mod tests {
             deductible: 50_000,
             reduction_notice_days: 30,
             vat_covered: false,
+            max_liability: None,
+            premium_rate: Decimal::ZERO,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod aging;
 pub mod cover;
 pub mod ids;
+pub mod insurance_money;
 pub mod intake;
 pub mod invoice;
 pub mod outbox;

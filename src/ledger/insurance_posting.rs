@@ -1,16 +1,20 @@
-//! Postings of credit insurance claims (DOMAIN.md, "Accounting"): a claimed
+//! Postings of credit insurance (DOMAIN.md, "Accounting"): a claimed
 //! receivable becomes doubtful; the indemnity is income; the loss is written
-//! off net of the VAT recovered from the state.
+//! off net of the VAT recovered from the state; the premium is a charge
+//! owed to the insurer; a recovery after indemnity is shared with it.
 
 use chrono::NaiveDate;
 
 use super::chart::{ChartRoles, JournalCode};
 use super::entry::{EntryDraft, EntryLine};
 use super::LedgerError;
+use crate::domain::insurance_money::{RecoveredBy, RecoveryShare};
 use crate::money::Currency;
 
 pub const CLAIM_FILED: &str = "insurance_claim.filed";
 pub const CLAIM_PAID: &str = "insurance_claim.paid";
+pub const CLAIM_RECOVERY: &str = "insurance_claim.recovery";
+pub const PREMIUM_DUE: &str = "insurance_premium.due";
 
 /// What a claim is about, in minor units of the invoice currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,9 +118,132 @@ pub fn post_claim_paid(
     })
 }
 
+/// A recovery after indemnity, shared with the insurer. The final loss took
+/// the VAT back from the state and booked the rest in 654; so:
+/// - recovered by us: debit 512 with what the buyer paid; credit 401 with
+///   the insurer's share, which we owe it back;
+/// - recovered by the insurer: it keeps its share and owes us the rest,
+///   debit 401 (offset against what we owe it, premiums included);
+/// - either way, credit 44571 with the VAT within the recovery (collected
+///   again), and 654 with what is left: our share reduces the loss (a debit
+///   when VAT is covered and the insurer's share plus the VAT exceed it).
+pub fn post_recovery(
+    facts: &ClaimFacts,
+    recovery_id: &str,
+    share: &RecoveryShare,
+    by: RecoveredBy,
+    on: NaiveDate,
+    roles: &ChartRoles,
+) -> Result<EntryDraft, LedgerError> {
+    let empty = || LedgerError::NothingToPost {
+        event_kind: CLAIM_RECOVERY,
+        event_id: recovery_id.to_string(),
+    };
+    if share.recovered <= 0 || share.vat < 0 || share.insurer < 0 {
+        return Err(empty());
+    }
+    let label = format!("Récupération après indemnité {}", facts.invoice_number);
+    let c = facts.currency;
+    let mut lines = Vec::with_capacity(4);
+    match by {
+        RecoveredBy::Us => {
+            lines.push(EntryLine::debit(&roles.bank, share.recovered, c, &label));
+            if share.insurer > 0 {
+                lines.push(EntryLine::credit(
+                    &roles.insurer_payable,
+                    share.insurer,
+                    c,
+                    &label,
+                ));
+            }
+        }
+        RecoveredBy::Insurer => {
+            let owed_to_us = share.recovered - share.insurer;
+            if owed_to_us > 0 {
+                lines.push(EntryLine::debit(
+                    &roles.insurer_payable,
+                    owed_to_us,
+                    c,
+                    &label,
+                ));
+            }
+        }
+    }
+    if share.vat > 0 {
+        lines.push(EntryLine::credit(
+            &roles.vat_collected,
+            share.vat,
+            c,
+            &label,
+        ));
+    }
+    let reduction = share.loss_reduction();
+    if reduction > 0 {
+        lines.push(EntryLine::credit(
+            &roles.bad_debt_loss,
+            reduction,
+            c,
+            &label,
+        ));
+    } else if reduction < 0 {
+        lines.push(EntryLine::debit(
+            &roles.bad_debt_loss,
+            -reduction,
+            c,
+            &label,
+        ));
+    }
+    if lines.len() < 2 {
+        return Err(empty());
+    }
+    Ok(EntryDraft {
+        journal: JournalCode::CreditInsurance.code().to_string(),
+        date: on,
+        label,
+        piece_ref: facts.invoice_number.clone(),
+        piece_date: on,
+        event_kind: CLAIM_RECOVERY.to_string(),
+        event_id: recovery_id.to_string(),
+        lines,
+    })
+}
+
+/// A period's premium, dated the period's last day: debit 616, credit 401
+/// (what we owe the insurer). `piece_ref` names the policy and period.
+pub fn post_premium(
+    premium_id: &str,
+    piece_ref: &str,
+    premium: i64,
+    currency: Currency,
+    on: NaiveDate,
+    roles: &ChartRoles,
+) -> Result<EntryDraft, LedgerError> {
+    if premium <= 0 {
+        return Err(LedgerError::NothingToPost {
+            event_kind: PREMIUM_DUE,
+            event_id: premium_id.to_string(),
+        });
+    }
+    let label = format!("Prime assurance-crédit {piece_ref}");
+    Ok(EntryDraft {
+        journal: JournalCode::CreditInsurance.code().to_string(),
+        date: on,
+        piece_ref: piece_ref.to_string(),
+        piece_date: on,
+        event_kind: PREMIUM_DUE.to_string(),
+        event_id: premium_id.to_string(),
+        lines: vec![
+            EntryLine::debit(&roles.insurance_premium, premium, currency, &label),
+            EntryLine::credit(&roles.insurer_payable, premium, currency, &label),
+        ],
+        label,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use crate::ledger::Chart;
 
     fn facts() -> ClaimFacts {
@@ -190,5 +317,102 @@ mod tests {
             chart.roles()
         )
         .is_err());
+    }
+
+    fn lines(e: &EntryDraft) -> Vec<(&str, i64, i64)> {
+        e.lines
+            .iter()
+            .map(|l| (l.account.as_str(), l.debit, l.credit))
+            .collect()
+    }
+
+    #[test]
+    fn a_recovery_pays_the_insurer_its_share_and_reduces_the_loss() {
+        let chart = Chart::pcg_default();
+        let on = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        // EUR 1,200 recovered of a 12,000 loss with 2,000 VAT: VAT 200.00,
+        // insurer 90 % of 1,000 = 900.00, ours 100.00.
+        let share = RecoveryShare {
+            recovered: 120_000,
+            vat: 20_000,
+            insurer: 90_000,
+            ours: 10_000,
+        };
+        let e = post_recovery(&facts(), "r-1", &share, RecoveredBy::Us, on, chart.roles()).unwrap();
+        assert_eq!(
+            lines(&e),
+            vec![
+                ("512", 120_000, 0),
+                ("401", 0, 90_000),
+                ("44571", 0, 20_000),
+                ("654", 0, 10_000)
+            ]
+        );
+        assert!(e.validate(&chart).is_ok());
+        // The insurer collected it: it owes us 1,200 - 900 = 300.
+        let e = post_recovery(
+            &facts(),
+            "r-2",
+            &share,
+            RecoveredBy::Insurer,
+            on,
+            chart.roles(),
+        )
+        .unwrap();
+        assert_eq!(
+            lines(&e),
+            vec![("401", 30_000, 0), ("44571", 0, 20_000), ("654", 0, 10_000)]
+        );
+        assert!(e.validate(&chart).is_ok());
+        // VAT covered: insurer 1,080, VAT 200: the loss grows by 80.
+        let covered = RecoveryShare {
+            insurer: 108_000,
+            ours: 12_000,
+            ..share
+        };
+        let e = post_recovery(
+            &facts(),
+            "r-3",
+            &covered,
+            RecoveredBy::Us,
+            on,
+            chart.roles(),
+        )
+        .unwrap();
+        assert_eq!(
+            lines(&e),
+            vec![
+                ("512", 120_000, 0),
+                ("401", 0, 108_000),
+                ("44571", 0, 20_000),
+                ("654", 8_000, 0)
+            ]
+        );
+        assert!(e.validate(&chart).is_ok());
+    }
+
+    #[test]
+    fn the_premium_is_a_charge_owed_to_the_insurer() {
+        let chart = Chart::pcg_default();
+        let eur = Currency::from_code("EUR").unwrap();
+        let on = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let e = post_premium(
+            "p-1",
+            "POL-1 2026-01-01..2026-03-31",
+            15_438,
+            eur,
+            on,
+            chart.roles(),
+        )
+        .unwrap();
+        assert_eq!(lines(&e), vec![("616", 15_438, 0), ("401", 0, 15_438)]);
+        assert_eq!(e.event_kind, PREMIUM_DUE);
+        assert!(e.validate(&chart).is_ok());
+        assert_eq!(
+            post_premium("p-1", "x", 0, eur, on, chart.roles())
+                .unwrap_err()
+                .code(),
+            "ledger_nothing_to_post"
+        );
     }
 }

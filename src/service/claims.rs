@@ -1,7 +1,8 @@
 //! Overdue notifications and claims under a credit insurance policy, with
 //! their postings: a claimed receivable becomes doubtful (416); the
 //! indemnity is income (7587); the loss is written off net of the VAT
-//! recovered (654, 44571).
+//! recovered (654, 44571). The indemnity is capped by what remains of the
+//! policy's yearly maximum liability.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -13,11 +14,14 @@ use super::invoices::{get_invoice, Invoice};
 use super::ledger::post;
 use super::{new_id, now, Context, ServiceError};
 use crate::domain::cover::{deadlines, indemnity, terms_at, vat_within, PolicyTerms};
+use crate::domain::insurance_money::{cap_indemnity, policy_year, CapReason};
 use crate::domain::invoice::{InvoiceKind, InvoiceState};
 use crate::ledger::insurance_posting::{post_claim_filed, post_claim_paid, ClaimFacts};
 use crate::money::{Currency, Money};
 use crate::store::rows::{ClaimRow, NoticeRow};
-use crate::store::schema::{insurance_claims as claims, insurance_notices as notices, invoices};
+use crate::store::schema::{
+    insurance_claims as claims, insurance_notices as notices, insurance_policies, invoices,
+};
 use crate::store::{write_tx, DbConnection};
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +44,7 @@ fn invalid(code: &'static str, field: &str, message: String) -> ServiceError {
 }
 
 /// The invoice and the policy terms it was sold under.
-fn insured(
+pub(crate) fn insured(
     conn: &mut DbConnection,
     policy_id: &str,
     invoice_id: &str,
@@ -157,13 +161,21 @@ pub struct Claim {
     /// an insurer connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox_message: Option<String>,
+    /// What the terms gave before the yearly maximum, when it lowered it.
+    pub indemnity_uncapped: Option<Money>,
+    /// Why the indemnity is lower than the terms give (a stable code).
+    pub capped_by: Option<CapReason>,
 }
 
-fn to_claim(row: ClaimRow, currency: Currency) -> Claim {
+pub(crate) fn to_claim(row: ClaimRow, currency: Currency) -> Claim {
     Claim {
         loss: Money::new(row.loss_gross_minor, currency),
         loss_vat: Money::new(row.loss_vat_minor, currency),
         indemnity: row.indemnity_minor.map(|m| Money::new(m, currency)),
+        indemnity_uncapped: row
+            .indemnity_uncapped_minor
+            .map(|m| Money::new(m, currency)),
+        capped_by: row.cap_reason.as_deref().and_then(CapReason::parse),
         id: row.id,
         policy_id: row.policy_id,
         invoice_id: row.invoice_id,
@@ -173,7 +185,7 @@ fn to_claim(row: ClaimRow, currency: Currency) -> Claim {
     }
 }
 
-fn facts(claim: &ClaimRow, invoice: &Invoice, currency: Currency) -> ClaimFacts {
+pub(crate) fn facts(claim: &ClaimRow, invoice: &Invoice, currency: Currency) -> ClaimFacts {
     ClaimFacts {
         claim_id: claim.id.clone(),
         invoice_number: invoice.number.clone(),
@@ -261,6 +273,8 @@ pub fn file_claim(
         decided_on: None,
         paid_on: None,
         created_at: now(),
+        indemnity_uncapped_minor: None,
+        cap_reason: None,
     };
     let draft = post_claim_filed(
         &facts(&row, &invoice, currency),
@@ -300,7 +314,7 @@ pub fn file_claim(
     Ok(claim)
 }
 
-fn load(conn: &mut DbConnection, claim_id: &str) -> Result<ClaimRow, ServiceError> {
+pub(crate) fn load(conn: &mut DbConnection, claim_id: &str) -> Result<ClaimRow, ServiceError> {
     claims::table
         .find(claim_id)
         .select(ClaimRow::as_select())
@@ -310,7 +324,10 @@ fn load(conn: &mut DbConnection, claim_id: &str) -> Result<ClaimRow, ServiceErro
 }
 
 /// The insurer's decision: accepted (the indemnity is computed from the
-/// policy terms) or refused.
+/// policy terms, then capped by what remains of the yearly maximum
+/// liability) or refused. The claim's policy year is the one its filing
+/// date falls in, and the maximum is the one in force that day; every
+/// indemnity accepted or paid on a claim filed in that year counts.
 pub fn decide_claim(
     conn: &mut DbConnection,
     claim_id: &str,
@@ -318,14 +335,9 @@ pub fn decide_claim(
     decided_on: NaiveDate,
 ) -> Result<Claim, ServiceError> {
     let row = load(conn, claim_id)?;
-    if row.state != "filed" {
-        return Err(ServiceError::Conflict {
-            code: "claim_decided",
-            message: format!("claim {claim_id} is {}", row.state),
-        });
-    }
     let (_, terms, currency) = insured(conn, &row.policy_id, &row.invoice_id)?;
-    let amount = if accepted {
+    let policy = get_policy(conn, &row.policy_id)?;
+    let computed = if accepted {
         Some(
             indemnity(row.loss_gross_minor, row.loss_vat_minor, &terms, currency)
                 .map_err(|e| invalid("amount_invalid", "loss", e.to_string()))?,
@@ -333,14 +345,61 @@ pub fn decide_claim(
     } else {
         None
     };
-    let state = if accepted { "accepted" } else { "refused" };
-    diesel::update(claims::table.find(claim_id))
-        .set((
-            claims::state.eq(state),
-            claims::indemnity_minor.eq(amount),
-            claims::decided_on.eq(decided_on),
-        ))
-        .execute(conn)?;
+    let max_liability = terms_at(&policy.versions, row.filed_on).and_then(|t| t.max_liability);
+    let year = policy
+        .versions
+        .first()
+        .and_then(|first| policy_year(first.effective_from, row.filed_on));
+    write_tx(conn, |conn| {
+        // Decisions of one policy take turns, so two cannot share the same
+        // remaining maximum (SQLite's write transaction already does this).
+        if let DbConnection::Postgres(c) = conn {
+            insurance_policies::table
+                .find(&row.policy_id)
+                .select(insurance_policies::id)
+                .for_update()
+                .first::<String>(c)?;
+        }
+        let state: String = claims::table
+            .find(claim_id)
+            .select(claims::state)
+            .first(conn)?;
+        if state != "filed" {
+            return Err(ServiceError::Conflict {
+                code: "claim_decided",
+                message: format!("claim {claim_id} is {state}"),
+            });
+        }
+        let capped = match (computed, max_liability, year) {
+            (Some(amount), Some(_), Some(year)) => {
+                let used: Vec<Option<i64>> = claims::table
+                    .filter(
+                        claims::policy_id
+                            .eq(&row.policy_id)
+                            .and(claims::state.eq_any(["accepted", "paid"]))
+                            .and(claims::filed_on.ge(year.from))
+                            .and(claims::filed_on.lt(year.until)),
+                    )
+                    .select(claims::indemnity_minor)
+                    .load(conn)?;
+                let used = used.into_iter().flatten().sum();
+                Some(cap_indemnity(amount, max_liability, used))
+            }
+            (Some(amount), _, _) => Some(cap_indemnity(amount, None, 0)),
+            (None, _, _) => None,
+        };
+        let cap = capped.and_then(|c| c.cap);
+        diesel::update(claims::table.find(claim_id))
+            .set((
+                claims::state.eq(if accepted { "accepted" } else { "refused" }),
+                claims::indemnity_minor.eq(capped.map(|c| c.amount)),
+                claims::indemnity_uncapped_minor.eq(cap.and(capped.map(|c| c.uncapped))),
+                claims::cap_reason.eq(cap.map(CapReason::as_str)),
+                claims::decided_on.eq(decided_on),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })?;
     Ok(to_claim(load(conn, claim_id)?, currency))
 }
 

@@ -35,6 +35,12 @@ pub struct TermsInput {
     pub reduction_notice_days: u32,
     #[serde(default)]
     pub vat_covered: bool,
+    /// Yearly maximum liability [plafond d'indemnisation]; none: no maximum.
+    #[serde(default)]
+    pub max_liability: Option<String>,
+    /// Premium rate on insured turnover, a fraction ("0.0035").
+    #[serde(default = "zero")]
+    pub premium_rate: String,
 }
 
 fn zero() -> String {
@@ -103,6 +109,25 @@ fn version_row(
             format!("indemnity_rate {rate} must be above 0 and at most 1"),
         ));
     }
+    let premium_rate: Decimal = t.premium_rate.trim().parse().map_err(|_| {
+        invalid(
+            "rate_invalid",
+            "terms.premium_rate",
+            "premium_rate: expected a fraction such as 0.0035",
+        )
+    })?;
+    if premium_rate < Decimal::ZERO || premium_rate >= Decimal::ONE {
+        return Err(invalid(
+            "rate_invalid",
+            "terms.premium_rate",
+            format!("premium_rate {premium_rate} must be at least 0 and below 1"),
+        ));
+    }
+    let max_liability = t
+        .max_liability
+        .as_deref()
+        .map(|m| amount("terms.max_liability", m, currency))
+        .transpose()?;
     let days = |v: u32, field: &str| {
         i32::try_from(v)
             .map_err(|_| invalid("validation_failed", field, format!("{field} is too large")))
@@ -123,6 +148,8 @@ fn version_row(
         reduction_notice_days: days(t.reduction_notice_days, "terms.reduction_notice_days")?,
         vat_covered: i32::from(t.vat_covered),
         created_at: now(),
+        max_liability_minor: max_liability,
+        premium_rate: premium_rate.normalize().to_string(),
     })
 }
 
@@ -139,6 +166,8 @@ pub(crate) fn to_terms(row: &PolicyVersionRow, currency: &str) -> PolicyTerms {
         deductible: row.deductible_minor,
         reduction_notice_days: days(row.reduction_notice_days),
         vat_covered: row.vat_covered != 0,
+        max_liability: row.max_liability_minor,
+        premium_rate: row.premium_rate.parse().unwrap_or(Decimal::ZERO),
     }
 }
 

@@ -13,7 +13,9 @@ pub mod ledger;
 pub mod outbox;
 pub mod parties;
 pub mod payments;
+pub mod premiums;
 pub mod rates;
+pub mod recoveries;
 pub mod reports;
 
 use std::sync::Arc;

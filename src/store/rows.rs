@@ -204,6 +204,8 @@ pub struct PolicyVersionRow {
     pub reduction_notice_days: i32,
     pub vat_covered: i32,
     pub created_at: NaiveDateTime,
+    pub max_liability_minor: Option<i64>,
+    pub premium_rate: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -259,6 +261,34 @@ pub struct ClaimRow {
     pub indemnity_minor: Option<i64>,
     pub decided_on: Option<NaiveDate>,
     pub paid_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub indemnity_uncapped_minor: Option<i64>,
+    pub cap_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = insurance_premiums, treat_none_as_default_value = false)]
+pub struct PremiumRow {
+    pub id: String,
+    pub policy_id: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub turnover_minor: i64,
+    pub premium_minor: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = insurance_recoveries, treat_none_as_default_value = false)]
+pub struct RecoveryRow {
+    pub id: String,
+    pub claim_id: String,
+    pub recovered_on: NaiveDate,
+    pub recovered_by: String,
+    pub amount_minor: i64,
+    pub vat_minor: i64,
+    pub insurer_share_minor: i64,
+    pub our_share_minor: i64,
     pub created_at: NaiveDateTime,
 }
 

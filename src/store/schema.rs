@@ -185,6 +185,8 @@ diesel::table! {
         reduction_notice_days -> Integer,
         vat_covered -> Integer,
         created_at -> Timestamp,
+        max_liability_minor -> Nullable<BigInt>,
+        premium_rate -> Text,
     }
 }
 
@@ -242,6 +244,8 @@ diesel::table! {
         decided_on -> Nullable<Date>,
         paid_on -> Nullable<Date>,
         created_at -> Timestamp,
+        indemnity_uncapped_minor -> Nullable<BigInt>,
+        cap_reason -> Nullable<Text>,
         insurer_reference -> Nullable<Text>,
     }
 }
@@ -251,6 +255,32 @@ diesel::table! {
         series -> Text,
         on_date -> Date,
         value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurance_premiums (id) {
+        id -> Text,
+        policy_id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        turnover_minor -> BigInt,
+        premium_minor -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insurance_recoveries (id) {
+        id -> Text,
+        claim_id -> Text,
+        recovered_on -> Date,
+        recovered_by -> Text,
+        amount_minor -> BigInt,
+        vat_minor -> BigInt,
+        insurer_share_minor -> BigInt,
+        our_share_minor -> BigInt,
         created_at -> Timestamp,
     }
 }
@@ -315,6 +345,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurance_notices,
     insurance_claims,
     rates,
+    insurance_premiums,
+    insurance_recoveries,
     outbox_messages,
     outbox_attempts,
 );

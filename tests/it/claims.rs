@@ -68,6 +68,8 @@ fn setup(db: &TestDb, conn: &mut DbConnection) -> (String, String) {
                 deductible: "500.00".into(),
                 reduction_notice_days: 30,
                 vat_covered: false,
+                max_liability: None,
+                premium_rate: "0".into(),
             },
         },
     )

@@ -438,7 +438,8 @@ fn credit_insurance_through_the_cli() {
         Some(
             r#"{"insurer":"Allianz Trade","number":"P-1","currency":"EUR","terms":{
                  "effective_from":"2026-01-01","indemnity_rate":"0.90","max_credit_days":120,
-                 "notification_days":60,"waiting_days":150,"discretionary_limit":"10000.00"}}"#,
+                 "notification_days":60,"waiting_days":150,"discretionary_limit":"10000.00",
+                 "premium_rate":"0.004","max_liability":"50000.00"}}"#,
         ),
     );
     let policy_id = policy["id"].as_str().unwrap().to_string();
@@ -520,4 +521,53 @@ fn credit_insurance_through_the_cli() {
         None,
     );
     assert_eq!(paid["state"], "paid");
+    // 120.00 back from the buyer: VAT 120 x 200 / 1,200 = 20.00; the
+    // insurer's 90 % of the 100.00 net = 90.00; ours 10.00.
+    let recovered = cli.json(
+        &[
+            "insurance",
+            "recovery",
+            "--claim",
+            &claim_id,
+            "--amount",
+            "120.00",
+            "--date",
+            "2026-10-01",
+        ],
+        None,
+    );
+    assert_eq!(recovered["insurer_share"]["amount"], "90.00");
+    assert_eq!(recovered["our_share"]["amount"], "10.00");
+    let bad = cli.fails(
+        &[
+            "insurance",
+            "recovery",
+            "--claim",
+            &claim_id,
+            "--amount",
+            "1.00",
+            "--date",
+            "2026-10-01",
+            "--by",
+            "bank",
+        ],
+        None,
+    );
+    assert!(bad.contains("recovered_by_invalid"), "{bad}");
+    // 0.4 % of the 1,000.00 invoiced in the quarter = 4.00, posted once.
+    let args = [
+        "insurance",
+        "premium",
+        "--policy",
+        &policy_id,
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-31",
+        "--post",
+    ];
+    let premium = cli.json(&args, None);
+    assert_eq!(premium["premium"]["amount"], "4.00");
+    assert_eq!(premium["already_posted"], false);
+    assert_eq!(cli.json(&args, None)["already_posted"], true);
 }

@@ -35,6 +35,8 @@ fn terms(from: NaiveDate, discretionary: &str) -> TermsInput {
         deductible: "500.00".into(),
         reduction_notice_days: 30,
         vat_covered: false,
+        max_liability: None,
+        premium_rate: "0".into(),
     }
 }
 

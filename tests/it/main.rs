@@ -10,6 +10,7 @@ mod documents;
 mod exposure;
 mod imports;
 mod insurance;
+mod insurance_terms;
 mod intake_formats;
 mod ledger;
 mod outbox;

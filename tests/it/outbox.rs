@@ -86,6 +86,8 @@ pub(crate) fn setup(
                 deductible: "500.00".into(),
                 reduction_notice_days: 30,
                 vat_covered: false,
+                max_liability: None,
+                premium_rate: "0".into(),
             },
         },
     )

@@ -175,6 +175,38 @@ pub async fn pay_claim(call: Call) -> Result<Reply, Problem> {
     Reply::ok(&claim)
 }
 
+/// Money recovered after the claim was paid, shared with the insurer and
+/// posted.
+pub async fn record_recovery(call: Call) -> Result<Reply, Problem> {
+    let input: crate::service::recoveries::RecoveryInput = call.json()?;
+    let id = call.param("id").to_string();
+    let recovery = call
+        .db(move |conn, ctx| crate::service::recoveries::record_recovery(conn, ctx, &id, &input))
+        .await?;
+    Reply::json(StatusCode::CREATED, &recovery)
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PremiumBody {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    #[serde(default)]
+    post: bool,
+}
+
+/// The premium due for a period; with `post`, recorded and posted once.
+pub async fn policy_premium(call: Call) -> Result<Reply, Problem> {
+    let body: PremiumBody = call.json()?;
+    let id = call.param("id").to_string();
+    let premium = call
+        .db(move |conn, ctx| {
+            crate::service::premiums::premium(conn, ctx, &id, body.from, body.to, body.post)
+        })
+        .await?;
+    Reply::ok(&premium)
+}
+
 /// Dated rates as a CSV body (`series,date,value`), whole or not at all.
 pub async fn import_rates(call: Call) -> Result<Reply, Problem> {
     let body = call.body.clone();
