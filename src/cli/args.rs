@@ -87,6 +87,8 @@ pub enum Command {
     Import(super::import::ImportArgs),
     /// Measure recording invoices with their journal entries.
     Bench(crate::bench::BenchArgs),
+    /// Run the simulated credit insurer for local work (no database).
+    Sandbox(SandboxArgs),
 }
 
 #[derive(Args, Debug)]
@@ -100,6 +102,15 @@ pub struct ServeArgs {
     /// PEM private key.
     #[arg(long, env = "FACTORGATE_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub bind: String,
+    // The rules file is the global `--config` (see `sandbox_config_path`):
+    // clap allows one `--config` per command line.
 }
 
 #[derive(Args, Debug, Clone, Copy)]

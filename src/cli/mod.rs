@@ -121,6 +121,16 @@ pub fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, CliErr
     )?)
 }
 
+/// `--config` is global (the gateway's settings file); for `sandbox` it
+/// names the sandbox's rules file, read only when given on the command
+/// line: neither the default nor `FACTORGATE_CONFIG` is a sandbox file.
+pub fn sandbox_config_path(cli: &Cli) -> Option<PathBuf> {
+    let from_env = std::env::var_os("FACTORGATE_CONFIG").map(PathBuf::from);
+    let given =
+        cli.config != PathBuf::from("factorgate.toml") && Some(&cli.config) != from_env.as_ref();
+    given.then(|| cli.config.clone())
+}
+
 pub fn open(settings: Settings) -> Result<App, CliError> {
     let store = Store::open(&settings.database)?;
     store.migrate()?;
@@ -204,6 +214,7 @@ pub fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(&cli, args),
+        Command::Sandbox(args) => crate::sandbox(args, sandbox_config_path(&cli).as_deref()),
         Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
         _ => {
             let app = open(settings(&cli, None)?)?;
@@ -479,7 +490,11 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             service::keys::revoke_key(conn, id)?;
             eprintln!("key {id} revoked");
         }
-        Command::Serve(_) | Command::Migrate | Command::Bench(_) | Command::Import(_) => {
+        Command::Serve(_)
+        | Command::Migrate
+        | Command::Bench(_)
+        | Command::Import(_)
+        | Command::Sandbox(_) => {
             unreachable!("handled before opening a connection")
         }
     }

@@ -11,4 +11,5 @@ mod imports;
 mod insurance;
 mod intake_formats;
 mod ledger;
+mod sandbox_cli;
 mod ubl_fixtures;
