@@ -126,8 +126,8 @@ pub fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, CliErr
 /// line: neither the default nor `FACTORGATE_CONFIG` is a sandbox file.
 pub fn sandbox_config_path(cli: &Cli) -> Option<PathBuf> {
     let from_env = std::env::var_os("FACTORGATE_CONFIG").map(PathBuf::from);
-    let given =
-        cli.config != PathBuf::from("factorgate.toml") && Some(&cli.config) != from_env.as_ref();
+    let given = cli.config.as_path() != std::path::Path::new("factorgate.toml")
+        && Some(&cli.config) != from_env.as_ref();
     given.then(|| cli.config.clone())
 }
 
