@@ -49,6 +49,49 @@ fn serve(app: App) -> CliResult {
         })
 }
 
+/// Runs the simulated insurer until stopped, after printing where it is
+/// and the credentials it accepts (they are the sandbox's, not secrets).
+fn sandbox(args: &cli::SandboxArgs, config: Option<&std::path::Path>) -> CliResult {
+    use factorgate_sandbox::SandboxConfig;
+    use std::io::Write;
+    let config = match config {
+        Some(path) => SandboxConfig::from_toml_file(path).map_err(|e| CliError {
+            code: e.code(),
+            message: e.to_string(),
+            exit: 2,
+        })?,
+        None => SandboxConfig::default(),
+    };
+    let (client_id, client_secret) = (config.client_id.clone(), config.client_secret.clone());
+    actix_web::rt::System::new().block_on(async {
+        let sandbox = factorgate_sandbox::listen(config, &args.bind).map_err(|e| CliError {
+            code: e.code(),
+            message: e.to_string(),
+            exit: 1,
+        })?;
+        let url = sandbox.base_url();
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "sandbox insurer: {url}")?;
+        writeln!(
+            out,
+            "token endpoint:  {url}/oauth/token (client credentials)"
+        )?;
+        writeln!(out, "client_id:       {client_id}")?;
+        writeln!(out, "client_secret:   {client_secret}")?;
+        writeln!(
+            out,
+            "test hooks:      {url}/sandbox/requests, /sandbox/reset"
+        )?;
+        out.flush()?;
+        drop(out);
+        sandbox.run().await.map_err(|e| CliError {
+            code: e.code(),
+            message: e.to_string(),
+            exit: 1,
+        })
+    })
+}
+
 fn main() {
     let cli = Cli::parse();
     init_tracing(cli.log_format);

@@ -92,6 +92,8 @@ pub enum Command {
     Import(super::import::ImportArgs),
     /// Measure recording invoices with their journal entries.
     Bench(crate::bench::BenchArgs),
+    /// Run the simulated credit insurer for local work (no database).
+    Sandbox(SandboxArgs),
 }
 
 #[derive(Args, Debug)]
@@ -108,6 +110,15 @@ pub struct ServeArgs {
     /// Do not run the outbox worker in this process (`[worker] enabled`).
     #[arg(long)]
     pub no_worker: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub bind: String,
+    // The rules file is the global `--config` (see `sandbox_config_path`):
+    // clap allows one `--config` per command line.
 }
 
 #[derive(Args, Debug, Clone, Copy)]

@@ -129,6 +129,16 @@ pub fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, CliErr
     )?)
 }
 
+/// `--config` is global (the gateway's settings file); for `sandbox` it
+/// names the sandbox's rules file, read only when given on the command
+/// line: neither the default nor `FACTORGATE_CONFIG` is a sandbox file.
+pub fn sandbox_config_path(cli: &Cli) -> Option<PathBuf> {
+    let from_env = std::env::var_os("FACTORGATE_CONFIG").map(PathBuf::from);
+    let given = cli.config.as_path() != std::path::Path::new("factorgate.toml")
+        && Some(&cli.config) != from_env.as_ref();
+    given.then(|| cli.config.clone())
+}
+
 pub fn open(settings: Settings) -> Result<App, CliError> {
     let store = Store::open(&settings.database)?;
     store.migrate()?;
@@ -212,6 +222,7 @@ pub fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(&cli, args),
+        Command::Sandbox(args) => crate::sandbox(args, sandbox_config_path(&cli).as_deref()),
         Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
         Command::Worker(args) => outbox::run_worker(&open(settings(&cli, None)?)?, args),
         Command::Outbox(cmd) => outbox::run_outbox(&open(settings(&cli, None)?)?, cmd),
@@ -494,7 +505,8 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
         | Command::Bench(_)
         | Command::Import(_)
         | Command::Worker(_)
-        | Command::Outbox(_) => {
+        | Command::Outbox(_)
+        | Command::Sandbox(_) => {
             unreachable!("handled before opening a connection")
         }
     }

@@ -16,4 +16,5 @@ mod ledger;
 mod outbox;
 mod outbox_http;
 mod outbox_kill;
+mod sandbox_cli;
 mod ubl_fixtures;

@@ -84,14 +84,37 @@ fn build(
     Ok((server.run(), local))
 }
 
-/// Serves the sandbox on `addr` until the process is stopped (the CLI).
+/// A sandbox bound to its address, not yet serving.
+pub struct Listening {
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl Listening {
+    /// `http://HOST:PORT`, the port the system chose when asked for 0.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until the process is stopped (Ctrl-C stops it gracefully).
+    pub async fn run(self) -> Result<(), SandboxError> {
+        tracing::info!(address = %self.addr, "sandbox insurer listening");
+        let addr = self.addr.to_string();
+        self.server
+            .await
+            .map_err(|source| SandboxError::Bind { addr, source })
+    }
+}
+
+/// Binds the sandbox on `addr`; call inside an actix system (the CLI).
+pub fn listen(config: SandboxConfig, addr: &str) -> Result<Listening, SandboxError> {
+    let (server, addr) = build(config, addr, true)?;
+    Ok(Listening { addr, server })
+}
+
+/// Serves the sandbox on `addr` until the process is stopped.
 pub async fn serve(config: SandboxConfig, addr: &str) -> Result<(), SandboxError> {
-    let (server, local) = build(config, addr, true)?;
-    tracing::info!(address = %local, "sandbox insurer listening");
-    server.await.map_err(|source| SandboxError::Bind {
-        addr: addr.to_string(),
-        source,
-    })
+    listen(config, addr)?.run().await
 }
 
 /// A sandbox running on its own thread with its own actix system.
