@@ -6,19 +6,17 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::cover_reads::{read_check_inputs, BuyerRef, PolicyChoice};
 use super::insurance::{amount, to_terms, Policy};
-use super::parties::resolve_buyer_id;
+use super::parties::{normalize_legal_id, resolve_buyer_id};
 use super::{new_id, now, ServiceError};
 use crate::domain::cover::{
     check_cover, limit_at, terms_at, CoverReason, DecisionKind, LimitDecision, SaleToCover,
 };
+use crate::domain::ids::LegalIdScheme;
 use crate::domain::invoice::InvoiceKind;
 use crate::money::{Currency, Money};
-use crate::store::rows::LimitDecisionRow;
-use crate::store::schema::{
-    buyer_exposures as exposures, insurance_holds as holds, insurance_limit_decisions as decisions,
-    insurance_policies as policies, invoices,
-};
+use crate::store::schema::{buyer_exposures as exposures, insurance_holds as holds, invoices};
 use crate::store::{write_tx, DbConnection};
 
 fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ServiceError {
@@ -82,56 +80,6 @@ pub struct CoverCheck {
     pub hold: Option<Hold>,
 }
 
-/// The policy named, or else the oldest one in the sale's currency, with
-/// every version of its terms: one query.
-fn choose_policy(
-    conn: &mut DbConnection,
-    input: &CoverCheckInput,
-    currency: Currency,
-) -> Result<Policy, ServiceError> {
-    use crate::store::rows::{PolicyRow, PolicyVersionRow};
-    use crate::store::schema::insurance_policy_versions as versions;
-    let joined = policies::table.inner_join(versions::table);
-    let rows: Vec<(PolicyRow, PolicyVersionRow)> = match &input.policy_id {
-        Some(id) => joined
-            .filter(policies::id.eq(id))
-            .order(versions::effective_from)
-            .select((PolicyRow::as_select(), PolicyVersionRow::as_select()))
-            .load(conn)?,
-        None => joined
-            .filter(policies::currency.eq(currency.code()))
-            .order((policies::created_at, policies::id, versions::effective_from))
-            .select((PolicyRow::as_select(), PolicyVersionRow::as_select()))
-            .load(conn)?,
-    };
-    let Some((first, _)) = rows.first() else {
-        return Err(match &input.policy_id {
-            Some(id) => ServiceError::not_found("policy_not_found", "policy", id),
-            None => {
-                ServiceError::not_found("no_policy", "credit insurance policy in", currency.code())
-            }
-        });
-    };
-    let policy_id = first.id.clone();
-    let versions = rows
-        .iter()
-        .filter(|(p, _)| p.id == policy_id)
-        .map(|(p, v)| to_terms(v, &p.currency))
-        .collect();
-    let (row, _) = rows
-        .into_iter()
-        .next()
-        .ok_or_else(|| ServiceError::not_found("policy_not_found", "policy", policy_id.as_str()))?;
-    Ok(Policy {
-        versions,
-        id: row.id,
-        insurer: row.insurer,
-        number: row.number,
-        currency: row.currency,
-        connection: row.connection,
-    })
-}
-
 /// What a new sale to a buyer is covered for, and why not in full.
 /// Exposure is the buyer's open invoices in the policy currency plus its
 /// active holds. With a hold, the check and the reservation are one
@@ -158,6 +106,33 @@ pub fn cover_check(
     check_with(conn, input, currency, sale_amount, None)
 }
 
+/// How a check names its buyer, as the read path takes it.
+fn buyer_ref(reference: &str) -> Result<BuyerRef, ServiceError> {
+    let not_found = || ServiceError::not_found("buyer_not_found", "buyer", reference);
+    Ok(match reference.split_once(':') {
+        // `siren:...` or its ISO 6523 code, `0002:...`.
+        Some((scheme, value)) => {
+            let scheme = scheme
+                .parse::<LegalIdScheme>()
+                .ok()
+                .or_else(|| LegalIdScheme::from_iso6523(scheme))
+                .ok_or_else(not_found)?;
+            BuyerRef::Legal {
+                scheme,
+                value: normalize_legal_id(scheme, value),
+            }
+        }
+        None => BuyerRef::OursOrBare {
+            ours: reference.to_string(),
+            bare: reference
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_uppercase(),
+        },
+    })
+}
+
 fn check_with(
     conn: &mut DbConnection,
     input: &CoverCheckInput,
@@ -168,8 +143,9 @@ fn check_with(
     let date = input
         .date
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let buyer_id = resolve_buyer_id(conn, &input.buyer)?;
-    if hold.is_some() {
+    let moment = now();
+    let buyer = if hold.is_some() {
+        let buyer_id = resolve_buyer_id(conn, &input.buyer)?;
         // SQLite's write transaction already excludes other writers. On
         // PostgreSQL the buyer row serialises holds for one buyer, and the
         // exposure rows make invoice writes for it wait until this
@@ -182,8 +158,40 @@ fn check_with(
                 .for_update()
                 .load::<String>(c)?;
         }
-    }
-    let policy = choose_policy(conn, input, currency)?;
+        BuyerRef::OursOrBare {
+            ours: buyer_id,
+            bare: String::new(),
+        }
+    } else {
+        buyer_ref(&input.buyer)?
+    };
+    let choice = match &input.policy_id {
+        Some(id) => PolicyChoice::Id(id),
+        None => PolicyChoice::Currency(currency.code()),
+    };
+    let read = read_check_inputs(conn, &buyer, &choice, date, moment)?
+        .ok_or_else(|| ServiceError::not_found("buyer_not_found", "buyer", &input.buyer))?;
+    let buyer_id = read.buyer_id;
+    let Some((row, _)) = read.policy.first() else {
+        return Err(match &input.policy_id {
+            Some(id) => ServiceError::not_found("policy_not_found", "policy", id),
+            None => {
+                ServiceError::not_found("no_policy", "credit insurance policy in", currency.code())
+            }
+        });
+    };
+    let policy = Policy {
+        id: row.id.clone(),
+        insurer: row.insurer.clone(),
+        number: row.number.clone(),
+        currency: row.currency.clone(),
+        connection: row.connection.clone(),
+        versions: read
+            .policy
+            .iter()
+            .map(|(p, v)| to_terms(v, &p.currency))
+            .collect(),
+    };
     let terms = terms_at(&policy.versions, date).cloned().ok_or_else(|| {
         ServiceError::not_found(
             "no_policy_in_force",
@@ -191,16 +199,8 @@ fn check_with(
             date.to_string(),
         )
     })?;
-    let rows: Vec<LimitDecisionRow> = decisions::table
-        .filter(
-            decisions::buyer_id
-                .eq(&buyer_id)
-                .and(decisions::policy_id.eq(&policy.id)),
-        )
-        .order((decisions::decided_on, decisions::created_at))
-        .select(LimitDecisionRow::as_select())
-        .load(conn)?;
-    let history: Vec<LimitDecision> = rows
+    let history: Vec<LimitDecision> = read
+        .decisions
         .iter()
         .filter_map(|r| {
             let kind = DecisionKind::parse(&r.kind)?;
@@ -215,21 +215,19 @@ fn check_with(
     let limit = limit_at(&history, &terms, date);
     let pc = Currency::from_code(&policy.currency)
         .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-    let moment = now();
-    let exposure = insured_exposure(conn, &buyer_id, &policy, pc, moment)?;
-    // Overdue in any currency stops new cover. The literal predicate lets
-    // both databases use the partial index of open invoices.
-    let overdue_since: Option<NaiveDate> = invoices::table
-        .filter(
-            invoices::buyer_id
-                .eq(&buyer_id)
-                .and(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "invoices.kind = 'invoice' AND invoices.open_minor > 0",
-                ))
-                .and(invoices::due_date.lt(date)),
-        )
-        .select(diesel::dsl::min(invoices::due_date))
-        .first(conn)?;
+    let mut exposure = read.held.iter().sum::<i64>();
+    let mut has_foreign = false;
+    for (code, minor) in &read.exposures {
+        if *code == policy.currency {
+            exposure += minor;
+        } else {
+            has_foreign = true;
+        }
+    }
+    if has_foreign {
+        exposure += foreign_exposure(conn, &buyer_id, &policy, pc)?;
+    }
+    let overdue_since = read.overdue_since;
     let sale = SaleToCover {
         amount: sale_amount,
         currency: currency.code().to_string(),
@@ -273,49 +271,6 @@ fn check_with(
         reasons: answer.reasons,
         hold,
     })
-}
-
-/// A buyer's exposure under a policy: its open invoices in the policy
-/// currency (the trigger-kept `buyer_exposures` row), invoices in other
-/// currencies converted at their issue date's rate, and its active holds.
-pub fn insured_exposure(
-    conn: &mut DbConnection,
-    buyer_id: &str,
-    policy: &Policy,
-    policy_currency: Currency,
-    moment: chrono::NaiveDateTime,
-) -> Result<i64, ServiceError> {
-    let open: Vec<(String, i64)> = exposures::table
-        .filter(
-            exposures::buyer_id
-                .eq(buyer_id)
-                .and(exposures::open_minor.gt(0)),
-        )
-        .select((exposures::currency, exposures::open_minor))
-        .load(conn)?;
-    let mut exposure = 0i64;
-    let mut has_foreign = false;
-    for (code, minor) in &open {
-        if *code == policy.currency {
-            exposure += minor;
-        } else {
-            has_foreign = true;
-        }
-    }
-    if has_foreign {
-        exposure += foreign_exposure(conn, buyer_id, policy, policy_currency)?;
-    }
-    let held: Vec<i64> = holds::table
-        .filter(
-            holds::buyer_id
-                .eq(buyer_id)
-                .and(holds::policy_id.eq(&policy.id))
-                .and(holds::state.eq("held"))
-                .and(holds::expires_at.gt(moment)),
-        )
-        .select(holds::amount_minor)
-        .load(conn)?;
-    Ok(exposure + held.iter().sum::<i64>())
 }
 
 /// Invoices in another currency count at their issue date's rate: each

@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod cover;
+mod cover_reads;
 pub mod documents;
 pub mod imports;
 pub mod insurance;
