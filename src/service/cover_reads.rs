@@ -79,6 +79,9 @@ impl diesel::expression::ValidGrouping<()> for OpenInvoice {
 
 /// Reads what a check needs. `Ok(None)` when the buyer is unknown; an
 /// empty `policy` when no policy matches.
+/// On SQLite the reads share one read transaction: one snapshot, and one
+/// round of WAL locks instead of one per statement. On PostgreSQL each
+/// statement is its own round trip, and BEGIN/COMMIT would add two.
 pub fn read_check_inputs(
     conn: &mut DbConnection,
     buyer: &BuyerRef,
@@ -86,7 +89,31 @@ pub fn read_check_inputs(
     date: NaiveDate,
     moment: NaiveDateTime,
 ) -> Result<Option<CheckInputs>, ServiceError> {
-    crate::on_backend!(conn, |c| {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            if in_transaction(c) {
+                c.read(buyer, choice, date, moment)
+            } else {
+                c.transaction(|c| c.read(buyer, choice, date, moment))
+            }
+        }
+        DbConnection::Postgres(c) => c.read(buyer, choice, date, moment),
+    }
+}
+
+fn in_transaction<C: diesel::connection::Connection>(c: &mut C) -> bool {
+    use diesel::connection::TransactionManager;
+    C::TransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+macro_rules! read_body {
+    ($c:ident, $buyer:ident, $choice:ident, $date:ident, $moment:ident) => {{
+        let c = $c;
+        let (buyer, choice, date, moment) = ($buyer, $choice, $date, $moment);
         let found: Option<String> = match buyer {
             BuyerRef::Legal { scheme, value } => buyer_legal_ids::table
                 .filter(
@@ -192,5 +219,40 @@ pub fn read_check_inputs(
             held,
             overdue_since,
         }))
-    })
+    }};
+}
+
+/// The same reads, typed for each backend's connection.
+trait ReadConnection {
+    fn read(
+        &mut self,
+        buyer: &BuyerRef,
+        choice: &PolicyChoice<'_>,
+        date: NaiveDate,
+        moment: NaiveDateTime,
+    ) -> Result<Option<CheckInputs>, ServiceError>;
+}
+
+impl ReadConnection for diesel::SqliteConnection {
+    fn read(
+        &mut self,
+        buyer: &BuyerRef,
+        choice: &PolicyChoice<'_>,
+        date: NaiveDate,
+        moment: NaiveDateTime,
+    ) -> Result<Option<CheckInputs>, ServiceError> {
+        read_body!(self, buyer, choice, date, moment)
+    }
+}
+
+impl ReadConnection for diesel::PgConnection {
+    fn read(
+        &mut self,
+        buyer: &BuyerRef,
+        choice: &PolicyChoice<'_>,
+        date: NaiveDate,
+        moment: NaiveDateTime,
+    ) -> Result<Option<CheckInputs>, ServiceError> {
+        read_body!(self, buyer, choice, date, moment)
+    }
 }
