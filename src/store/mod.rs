@@ -214,7 +214,7 @@ fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), StoreError> {
         // busy_timeout first: switching to WAL takes a lock, and a pool
         // opening connections while another one writes must wait, not fail.
         "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
     )?;
     Ok(())
 }
