@@ -187,6 +187,15 @@ pub fn run(store: &Store, dir: &Path, backend: &str, args: &BenchArgs) -> CliRes
     let key = create_key(&mut conn, Role::FinanceSystem, "bench")?.key;
     drop(conn);
     let limits = seed_limits(store, &policy.id)?;
+    if !store.url().is_sqlite() {
+        // What autovacuum does within a minute of a bulk load: without
+        // statistics the planner scans instead of probing the indexes.
+        use diesel::connection::SimpleConnection;
+        store
+            .conn()?
+            .batch_execute("ANALYZE")
+            .map_err(StoreError::from)?;
+    }
     let refs = dir.join("buyers.txt");
     let buyers = write_buyer_refs(store, &refs)?;
     eprintln!(
