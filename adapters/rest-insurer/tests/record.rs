@@ -189,4 +189,12 @@ async fn record_responses() {
     rec.get("bearer_invalid_401", "/v1/settlements?paidSince=2025-01-01")
         .await;
     sandbox.stop();
+    // What the offline tests will read: each file a status and a body.
+    let written = std::fs::read_dir(&rec.dir).unwrap().count();
+    assert!(written >= 21, "only {written} recordings written");
+    let again: Value = serde_json::from_str(
+        &std::fs::read_to_string(rec.dir.join("bearer_invalid_401.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again["status"], 401);
 }
