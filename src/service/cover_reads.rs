@@ -1,5 +1,6 @@
 //! The reads of a cover check, the hottest path of the product, run on the
-//! concrete connection of either backend. Through diesel's MultiConnection
+//! concrete connection of either backend: on PostgreSQL one call of a
+//! server-side function, on SQLite (in process) six cached statements. Through diesel's MultiConnection
 //! every query's SQL is rebuilt to find its cached statement; here each
 //! query has a static type, so its statement is found by type and prepared
 //! once per connection.
@@ -246,6 +247,8 @@ impl ReadConnection for diesel::SqliteConnection {
 }
 
 impl ReadConnection for diesel::PgConnection {
+    /// One call of `cover_check_inputs` (PostgreSQL migration 000008):
+    /// one round trip instead of six.
     fn read(
         &mut self,
         buyer: &BuyerRef,
@@ -253,6 +256,77 @@ impl ReadConnection for diesel::PgConnection {
         date: NaiveDate,
         moment: NaiveDateTime,
     ) -> Result<Option<CheckInputs>, ServiceError> {
-        read_body!(self, buyer, choice, date, moment)
+        use diesel::sql_types::{Date, Nullable, Text, Timestamp};
+        let (ours, scheme, value, bare) = match buyer {
+            BuyerRef::Legal { scheme, value } => {
+                (None, Some(scheme.as_str()), Some(value.as_str()), None)
+            }
+            BuyerRef::OursOrBare { ours, bare } => {
+                (Some(ours.as_str()), None, None, Some(bare.as_str()))
+            }
+        };
+        let (policy, currency) = match choice {
+            PolicyChoice::Id(id) => (Some(*id), None),
+            PolicyChoice::Currency(code) => (None, Some(*code)),
+        };
+        let rows: Vec<PgInputs> =
+            diesel::sql_query("SELECT * FROM cover_check_inputs($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind::<Nullable<Text>, _>(ours)
+                .bind::<Nullable<Text>, _>(scheme)
+                .bind::<Nullable<Text>, _>(value)
+                .bind::<Nullable<Text>, _>(bare)
+                .bind::<Nullable<Text>, _>(policy)
+                .bind::<Nullable<Text>, _>(currency)
+                .bind::<Date, _>(date)
+                .bind::<Timestamp, _>(moment)
+                .load(self)?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(Some(CheckInputs {
+            buyer_id: row.buyer_id,
+            policy: from_json::<Vec<PolicyWithVersion>>(row.policy)?
+                .into_iter()
+                .map(|p| (p.policy, p.version))
+                .collect(),
+            decisions: from_json(row.decisions)?,
+            exposures: from_json(row.exposures)?,
+            held: vec![row.held],
+            overdue_since: row.overdue_since,
+        }))
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct PgInputs {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    buyer_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    policy: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    decisions: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    exposures: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    held: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    overdue_since: Option<NaiveDate>,
+}
+
+#[derive(serde::Deserialize)]
+struct PolicyWithVersion {
+    policy: PolicyRow,
+    version: PolicyVersionRow,
+}
+
+/// A JSON aggregate as rows; SQL's `json_agg` of nothing is NULL.
+fn from_json<T: serde::de::DeserializeOwned + Default>(
+    text: Option<String>,
+) -> Result<T, ServiceError> {
+    match text {
+        None => Ok(T::default()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| {
+            ServiceError::from(diesel::result::Error::DeserializationError(Box::new(e)))
+        }),
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::*;
 
@@ -178,7 +178,7 @@ pub struct IdempotencyRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = insurance_policies, treat_none_as_default_value = false)]
 pub struct PolicyRow {
     pub id: String,
@@ -190,7 +190,7 @@ pub struct PolicyRow {
     pub connection: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Deserialize)]
 #[diesel(table_name = insurance_policy_versions, treat_none_as_default_value = false)]
 pub struct PolicyVersionRow {
     pub policy_id: String,
@@ -208,7 +208,7 @@ pub struct PolicyVersionRow {
     pub premium_rate: String,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Deserialize)]
 #[diesel(table_name = insurance_limit_decisions, treat_none_as_default_value = false)]
 pub struct LimitDecisionRow {
     pub id: String,
