@@ -66,6 +66,27 @@ fn limit(siren: &str, value: &str) -> Value {
 #[tokio::test]
 #[ignore = "rewrites tests/recorded/ from a live sandbox"]
 async fn record_responses() {
+    let sandbox = spawn(recording_config(), "127.0.0.1:0").unwrap();
+    let mut rec = Recorder {
+        http: reqwest::Client::new(),
+        base: sandbox.base_url(),
+        token: String::new(),
+        dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/recorded"),
+    };
+    record_all(&mut rec).await;
+    sandbox.stop();
+    // What the offline tests will read: each file a status and a body.
+    let written = std::fs::read_dir(&rec.dir).unwrap().count();
+    assert!(written >= 21, "only {written} recordings written");
+    let again: Value = serde_json::from_str(
+        &std::fs::read_to_string(rec.dir.join("bearer_invalid_401.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again["status"], 401);
+}
+
+/// Fixed dates and seeded settlements, so recordings differ only in ids.
+fn recording_config() -> SandboxConfig {
     let mut config = SandboxConfig::from_toml_str(
         r#"
         today = "2025-05-02"
@@ -88,16 +109,12 @@ async fn record_responses() {
     )
     .unwrap();
     config.fail_first.fetch_settlements = 1;
-    let sandbox = spawn(config, "127.0.0.1:0").unwrap();
-    let http = reqwest::Client::new();
-    let base = sandbox.base_url();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/recorded");
-    let mut rec = Recorder {
-        http: http.clone(),
-        base: base.clone(),
-        token: String::new(),
-        dir,
-    };
+    config
+}
+
+/// Every exchange the offline tests replay, saved one file each.
+async fn record_all(rec: &mut Recorder) {
+    let (http, base) = (rec.http.clone(), rec.base.clone());
     let wrong = http
         .post(format!("{base}/oauth/token"))
         .basic_auth("factorgate", Some("wrong"))
@@ -188,13 +205,4 @@ async fn record_responses() {
     rec.token = "expired-or-unknown".into();
     rec.get("bearer_invalid_401", "/v1/settlements?paidSince=2025-01-01")
         .await;
-    sandbox.stop();
-    // What the offline tests will read: each file a status and a body.
-    let written = std::fs::read_dir(&rec.dir).unwrap().count();
-    assert!(written >= 21, "only {written} recordings written");
-    let again: Value = serde_json::from_str(
-        &std::fs::read_to_string(rec.dir.join("bearer_invalid_401.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(again["status"], 401);
 }
