@@ -6,14 +6,13 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cover_reads::{read_check_inputs, BuyerRef, PolicyChoice};
+use super::cover_reads::{read_check_inputs, PolicyChoice};
 use super::insurance::{amount, to_terms, Policy};
-use super::parties::{normalize_legal_id, resolve_buyer_id};
+use super::parties::{resolve_buyer_id, BuyerRef};
 use super::{new_id, now, ServiceError};
 use crate::domain::cover::{
     check_cover, limit_at, terms_at, CoverReason, DecisionKind, LimitDecision, SaleToCover,
 };
-use crate::domain::ids::LegalIdScheme;
 use crate::domain::invoice::InvoiceKind;
 use crate::money::{Currency, Money};
 use crate::store::schema::{buyer_exposures as exposures, insurance_holds as holds, invoices};
@@ -106,33 +105,6 @@ pub fn cover_check(
     check_with(conn, input, currency, sale_amount, None)
 }
 
-/// How a check names its buyer, as the read path takes it.
-fn buyer_ref(reference: &str) -> Result<BuyerRef, ServiceError> {
-    let not_found = || ServiceError::not_found("buyer_not_found", "buyer", reference);
-    Ok(match reference.split_once(':') {
-        // `siren:...` or its ISO 6523 code, `0002:...`.
-        Some((scheme, value)) => {
-            let scheme = scheme
-                .parse::<LegalIdScheme>()
-                .ok()
-                .or_else(|| LegalIdScheme::from_iso6523(scheme))
-                .ok_or_else(not_found)?;
-            BuyerRef::Legal {
-                scheme,
-                value: normalize_legal_id(scheme, value),
-            }
-        }
-        None => BuyerRef::OursOrBare {
-            ours: reference.to_string(),
-            bare: reference
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .collect::<String>()
-                .to_ascii_uppercase(),
-        },
-    })
-}
-
 fn check_with(
     conn: &mut DbConnection,
     input: &CoverCheckInput,
@@ -163,7 +135,8 @@ fn check_with(
             bare: String::new(),
         }
     } else {
-        buyer_ref(&input.buyer)?
+        BuyerRef::parse(&input.buyer)
+            .ok_or_else(|| ServiceError::not_found("buyer_not_found", "buyer", &input.buyer))?
     };
     let choice = match &input.policy_id {
         Some(id) => PolicyChoice::Id(id),

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::Bool;
 
+use super::parties::BuyerRef;
 use super::ServiceError;
-use crate::domain::ids::LegalIdScheme;
 use crate::store::rows::{LimitDecisionRow, PolicyRow, PolicyVersionRow};
 use crate::store::schema::{
     buyer_exposures as exposures, buyer_legal_ids, buyers, insurance_holds as holds,
@@ -21,17 +21,6 @@ use crate::store::schema::{
     insurance_policy_versions as versions, invoices,
 };
 use crate::store::DbConnection;
-
-/// How the caller named the buyer.
-pub enum BuyerRef {
-    /// Our id, or failing that a bare legal id (SIREN, VAT, ...).
-    OursOrBare { ours: String, bare: String },
-    /// `scheme:value`, the value normalised for its scheme.
-    Legal {
-        scheme: LegalIdScheme,
-        value: String,
-    },
-}
 
 /// Which policy answers.
 pub enum PolicyChoice<'a> {

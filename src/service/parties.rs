@@ -229,46 +229,74 @@ pub(crate) fn lock_buyer(conn: &mut DbConnection, buyer_id: &str) -> Result<(), 
     Ok(())
 }
 
-/// Our id for a buyer named by our id, `scheme:value` or a bare legal id
-/// (SIREN, VAT, ...): one indexed probe when it is our id.
+/// How a caller names a buyer: our id, `scheme:value` (scheme name or
+/// its ISO 6523 code, `siren:...` or `0002:...`) or a bare legal id.
+pub enum BuyerRef {
+    /// Our id, or failing that a bare legal id (SIREN, VAT, ...).
+    OursOrBare { ours: String, bare: String },
+    /// `scheme:value`, the value normalised for its scheme.
+    Legal {
+        scheme: LegalIdScheme,
+        value: String,
+    },
+}
+
+impl BuyerRef {
+    /// `None` for an unknown scheme. Our ids are UUIDs: a `scheme:value`
+    /// reference cannot be one.
+    pub fn parse(reference: &str) -> Option<BuyerRef> {
+        Some(match reference.split_once(':') {
+            Some((scheme, value)) => {
+                let scheme = scheme
+                    .parse::<LegalIdScheme>()
+                    .ok()
+                    .or_else(|| LegalIdScheme::from_iso6523(scheme))?;
+                BuyerRef::Legal {
+                    scheme,
+                    value: normalize_legal_id(scheme, value),
+                }
+            }
+            None => BuyerRef::OursOrBare {
+                ours: reference.to_string(),
+                bare: reference
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .collect::<String>()
+                    .to_ascii_uppercase(),
+            },
+        })
+    }
+}
+
+/// Our id for a buyer named as [`BuyerRef::parse`] reads it: one indexed
+/// probe when it is our id.
 pub fn resolve_buyer_id(conn: &mut DbConnection, reference: &str) -> Result<String, ServiceError> {
     let not_found = || ServiceError::not_found("buyer_not_found", "buyer", reference);
-    // Our ids are UUIDs: a `scheme:value` reference cannot be one.
-    if let Some((scheme, value)) = reference.split_once(':') {
-        // `siren:...` or its ISO 6523 code, `0002:...`.
-        let scheme = scheme
-            .parse::<LegalIdScheme>()
-            .ok()
-            .or_else(|| LegalIdScheme::from_iso6523(scheme))
-            .ok_or_else(not_found)?;
-        return find_buyer_id_by_legal_id(
-            conn,
-            &LegalIdInput {
-                scheme,
-                value: value.to_string(),
-            },
-        )?
-        .ok_or_else(not_found);
-    }
-    if let Some(id) = buyers::table
-        .find(reference)
-        .select(buyers::id)
-        .first::<String>(conn)
-        .optional()?
-    {
-        return Ok(id);
-    }
-    let value: String = reference
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    buyer_legal_ids::table
-        .filter(buyer_legal_ids::value.eq(value))
-        .select(buyer_legal_ids::buyer_id)
-        .first::<String>(conn)
-        .optional()?
-        .ok_or_else(not_found)
+    let found = match BuyerRef::parse(reference).ok_or_else(not_found)? {
+        BuyerRef::Legal { scheme, value } => buyer_legal_ids::table
+            .filter(
+                buyer_legal_ids::scheme
+                    .eq(scheme.as_str())
+                    .and(buyer_legal_ids::value.eq(value)),
+            )
+            .select(buyer_legal_ids::buyer_id)
+            .first::<String>(conn)
+            .optional()?,
+        BuyerRef::OursOrBare { ours, bare } => match buyers::table
+            .find(&ours)
+            .select(buyers::id)
+            .first::<String>(conn)
+            .optional()?
+        {
+            Some(id) => Some(id),
+            None => buyer_legal_ids::table
+                .filter(buyer_legal_ids::value.eq(bare))
+                .select(buyer_legal_ids::buyer_id)
+                .first::<String>(conn)
+                .optional()?,
+        },
+    };
+    found.ok_or_else(not_found)
 }
 
 pub fn get_buyer(conn: &mut DbConnection, reference: &str) -> Result<Buyer, ServiceError> {
