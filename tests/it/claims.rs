@@ -5,10 +5,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use factorgate::error::ErrorCode;
 use factorgate::service::claims::{decide_claim, file_claim, notify_overdue, pay_claim};
-use factorgate::service::insurance::{create_policy, PolicyInput, TermsInput};
-use factorgate::service::invoices::{get_invoice, record_invoice};
+use factorgate::service::invoices::get_invoice;
 use factorgate::service::ledger::trial_balance_as_of;
-use factorgate::service::parties::create_seller;
 use factorgate::store::schema::invoices;
 use factorgate::store::DbConnection;
 use serde_json::json;
@@ -23,58 +21,8 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 /// EUR 500 deductible, VAT not covered; notify within 60 days (30 May),
 /// claim after 150 (28 August). Returns (policy id, invoice id).
 fn setup(db: &TestDb, conn: &mut DbConnection) -> (String, String) {
-    create_seller(
-        conn,
-        &factorgate::domain::party::SellerInput {
-            name: "Peugeot SA".into(),
-            siren: Some("552100554".into()),
-            vat: None,
-            iban: None,
-        },
-    )
-    .unwrap();
-    factorgate::service::parties::create_buyer(
-        conn,
-        &serde_json::from_value(json!({"name": "INSEE", "country": "FR",
-            "legal_ids": [{"scheme": "siren", "value": "732829320"}]}))
-        .unwrap(),
-    )
-    .unwrap();
-    let invoice = record_invoice(
-        conn,
-        &db.ctx,
-        &serde_json::from_value(json!({
-            "seller": "552100554", "buyer_legal_id": {"scheme": "siren", "value": "732829320"},
-            "number": "F-1", "issue_date": "2026-02-01", "due_date": "2026-03-31", "currency": "EUR",
-            "net": "29166.67", "tax": "5833.33", "gross": "35000.00"
-        }))
-        .unwrap(),
-    )
-    .unwrap()
-    .invoice;
-    let policy = create_policy(
-        conn,
-        &PolicyInput {
-            insurer: "Allianz Trade".into(),
-            number: "POL-1".into(),
-            currency: "EUR".into(),
-            terms: TermsInput {
-                effective_from: d(2026, 1, 1),
-                indemnity_rate: "0.90".into(),
-                max_credit_days: 120,
-                notification_days: 60,
-                waiting_days: 150,
-                discretionary_limit: "50000.00".into(),
-                deductible: "500.00".into(),
-                reduction_notice_days: 30,
-                vat_covered: false,
-                max_liability: None,
-                premium_rate: "0".into(),
-            },
-        },
-    )
-    .unwrap();
-    (policy.id, invoice.id)
+    let (policy, invoice, _) = crate::outbox::setup(db, conn, None);
+    (policy, invoice)
 }
 
 fn balance(conn: &mut DbConnection, db: &TestDb, account: &str) -> i64 {
