@@ -100,15 +100,8 @@ pub fn create_key(
     })
 }
 
-/// The principal for a presented key, if it exists and is not revoked.
-pub fn authenticate(
-    conn: &mut DbConnection,
-    presented: &str,
-) -> Result<Option<Principal>, ServiceError> {
-    authenticate_hash(conn, &hash_key(presented))
-}
-
-/// The principal for a key's hash ([`hash_key`]), if not revoked.
+/// The principal for a presented key's hash ([`hash_key`]), if the key
+/// exists and is not revoked.
 pub fn authenticate_hash(
     conn: &mut DbConnection,
     key_hash: &str,
