@@ -7,9 +7,11 @@
 //! so a retry is recognised by the counterparty as the same request.
 
 mod error;
+mod factor;
 mod insurer;
 mod secret;
 
 pub use error::AdapterError;
+pub use factor::*;
 pub use insurer::*;
 pub use secret::Secret;
