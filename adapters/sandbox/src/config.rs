@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::factor_config::FactorConfig;
+
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -53,6 +55,8 @@ pub struct SandboxConfig {
     /// Settlements the insurer has paid (more can be added by
     /// `POST /sandbox/settlements`).
     pub settlements: Vec<SeedSettlement>,
+    /// The simulated factor's terms and rules (`[factor]`).
+    pub factor: FactorConfig,
 }
 
 impl Default for SandboxConfig {
@@ -69,6 +73,7 @@ impl Default for SandboxConfig {
             fail_first: PerOperation::default(),
             buyers: Vec::new(),
             settlements: Vec::new(),
+            factor: FactorConfig::default(),
         }
     }
 }
@@ -92,6 +97,7 @@ impl SandboxConfig {
     }
 
     fn validate(&self) -> Result<(), String> {
+        self.factor.validate()?;
         let r = &self.rules;
         if r.approve_up_to < Decimal::ZERO {
             return Err("rules.approve_up_to must not be negative".into());
@@ -159,8 +165,8 @@ impl Default for DecisionRules {
     }
 }
 
-/// The insurer operations a test hook can slow down or fail, named as the
-/// `InsurerAdapter` methods that call them.
+/// The operations a test hook can slow down or fail, named as the
+/// `InsurerAdapter` and `FactorAdapter` methods that call them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     FindBuyer,
@@ -169,6 +175,12 @@ pub enum Operation {
     NotifyOverdue,
     FileClaim,
     FetchSettlements,
+    SubmitAssignment,
+    AssignmentStatus,
+    RequestFunding,
+    RequestApproval,
+    PollApproval,
+    FetchStatements,
 }
 
 impl Operation {
@@ -180,6 +192,12 @@ impl Operation {
             Operation::NotifyOverdue => "notify_overdue",
             Operation::FileClaim => "file_claim",
             Operation::FetchSettlements => "fetch_settlements",
+            Operation::SubmitAssignment => "submit_assignment",
+            Operation::AssignmentStatus => "assignment_status",
+            Operation::RequestFunding => "request_funding",
+            Operation::RequestApproval => "request_approval",
+            Operation::PollApproval => "poll_approval",
+            Operation::FetchStatements => "fetch_statements",
         }
     }
 }
@@ -194,6 +212,12 @@ pub struct PerOperation {
     pub notify_overdue: u64,
     pub file_claim: u64,
     pub fetch_settlements: u64,
+    pub submit_assignment: u64,
+    pub assignment_status: u64,
+    pub request_funding: u64,
+    pub request_approval: u64,
+    pub poll_approval: u64,
+    pub fetch_statements: u64,
 }
 
 impl PerOperation {
@@ -205,6 +229,12 @@ impl PerOperation {
             Operation::NotifyOverdue => self.notify_overdue,
             Operation::FileClaim => self.file_claim,
             Operation::FetchSettlements => self.fetch_settlements,
+            Operation::SubmitAssignment => self.submit_assignment,
+            Operation::AssignmentStatus => self.assignment_status,
+            Operation::RequestFunding => self.request_funding,
+            Operation::RequestApproval => self.request_approval,
+            Operation::PollApproval => self.poll_approval,
+            Operation::FetchStatements => self.fetch_statements,
         }
     }
 }

@@ -11,8 +11,23 @@
 //! `POST /v1/credit-limit-requests`; `GET /v1/credit-limit-requests/jobs/{id}`;
 //! `POST /v1/overdue-notices`; `POST /v1/claims`;
 //! `GET /v1/settlements?paidSince=`; hooks under `/sandbox/`.
+//!
+//! It is also a simulated factor, under `/factor/v1/` with the same
+//! tokens and hooks: `POST /factor/v1/assignments`,
+//! `GET /factor/v1/assignments/{id}`, `POST /factor/v1/funding-requests`,
+//! `POST /factor/v1/debtor-approvals`,
+//! `GET /factor/v1/debtor-approvals/jobs/{id}`,
+//! `GET /factor/v1/statements?contractNumber=&since=`; its own hooks
+//! `POST /sandbox/factor/collections` and `POST /sandbox/factor/clock`.
 
 mod config;
+mod factor;
+mod factor_config;
+mod factor_routes;
+mod factor_rules;
+mod factor_state;
+mod factor_statements;
+pub mod factor_wire;
 mod insurer;
 mod routes;
 mod rules;
@@ -30,6 +45,7 @@ use tracing_actix_web::TracingLogger;
 pub use config::{
     ConfigError, DecisionRules, Operation, PerOperation, SandboxConfig, SeedBuyer, SeedSettlement,
 };
+pub use factor_config::FactorConfig;
 pub use rules::{decide, Decision, RequestType};
 
 /// Why the sandbox could not start.

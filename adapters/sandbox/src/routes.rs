@@ -20,6 +20,7 @@ use crate::state::{Reply, Sandbox};
 pub type Shared = web::Data<Mutex<Sandbox>>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::factor_routes::configure(cfg);
     cfg.route("/oauth/token", web::post().to(token))
         .route("/v1/buyers", web::get().to(find_buyer))
         .route("/v1/credit-limit-requests", web::post().to(request_limit))
@@ -37,16 +38,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
-fn lock(data: &Shared) -> MutexGuard<'_, Sandbox> {
+pub(crate) fn lock(data: &Shared) -> MutexGuard<'_, Sandbox> {
     // A panic while holding the lock leaves plain data behind: keep going.
     data.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn to_http(reply: Reply) -> HttpResponse {
+pub(crate) fn to_http(reply: Reply) -> HttpResponse {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
     if let Some(seconds) = reply.retry_after {
@@ -56,7 +57,7 @@ fn to_http(reply: Reply) -> HttpResponse {
 }
 
 /// Logs the answer, waits the configured delay, then answers.
-async fn answer(
+pub(crate) async fn answer(
     data: &Shared,
     req: &HttpRequest,
     op: Option<Operation>,
@@ -82,7 +83,7 @@ async fn answer(
 }
 
 /// A valid bearer token, then the `fail_first` hook.
-fn admit(s: &mut Sandbox, req: &HttpRequest, op: Operation) -> Result<(), Reply> {
+pub(crate) fn admit(s: &mut Sandbox, req: &HttpRequest, op: Operation) -> Result<(), Reply> {
     s.authorize(header(req, AUTHORIZATION.as_str()))?;
     if s.must_fail(op) {
         return Err(Reply {
@@ -99,7 +100,7 @@ fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, Reply> {
 }
 
 /// A GET: admitted, then `work` on the parsed query.
-fn read<Q: DeserializeOwned>(
+pub(crate) fn read<Q: DeserializeOwned>(
     data: &Shared,
     req: &HttpRequest,
     op: Operation,
@@ -115,7 +116,7 @@ fn read<Q: DeserializeOwned>(
 /// A POST with an `Idempotency-Key`: a replay of the same body gets the
 /// first answer and changes nothing; the same key with another body is
 /// refused (422). Answers `(reply, replay)`.
-fn idempotent<T: DeserializeOwned>(
+pub(crate) fn idempotent<T: DeserializeOwned>(
     data: &Shared,
     req: &HttpRequest,
     op: Operation,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::config::{Operation, SandboxConfig, SeedSettlement};
+use crate::factor_state::FactorBook;
 use crate::wire::{BuyerRef, BuyerView, JobView, WireLegalId};
 
 /// An answer ready to send: status, JSON body, optional Retry-After.
@@ -79,6 +80,10 @@ pub struct Sandbox {
     failures: HashMap<Operation, u64>,
     pub log: Vec<LoggedRequest>,
     counter: u64,
+    /// The simulated factor's book.
+    pub factor: FactorBook,
+    /// Today as set by `POST /sandbox/factor/clock`, over `config.today`.
+    pub clock: Option<NaiveDate>,
 }
 
 impl Sandbox {
@@ -92,6 +97,8 @@ impl Sandbox {
             failures: HashMap::new(),
             log: Vec::new(),
             counter: 0,
+            factor: FactorBook::default(),
+            clock: None,
             config,
         };
         for seed in s.config.buyers.clone() {
@@ -127,7 +134,9 @@ impl Sandbox {
     }
 
     pub fn today(&self) -> NaiveDate {
-        self.config.today.unwrap_or_else(|| Utc::now().date_naive())
+        self.clock
+            .or(self.config.today)
+            .unwrap_or_else(|| Utc::now().date_naive())
     }
 
     pub fn issue_token(&mut self) -> (String, u64) {

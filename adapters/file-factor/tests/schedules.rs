@@ -1,0 +1,127 @@
+//! Writing assignment schedules into a real outbox folder, with both
+//! shipped profiles: exact content, one file per key, nothing half-written.
+
+mod common;
+
+use common::*;
+use factorgate_adapter::{AdapterError, AssignmentStatus, FactorAdapter};
+
+#[tokio::test]
+async fn a_csv_schedule_has_one_row_per_document_as_the_profile_lays_out() {
+    let f = folders();
+    let factor = factor("csv-factor", &f);
+    let answer = factor.submit_assignment(&assignment("k1", "CTR-1", "A-0001")).await.unwrap();
+    assert_eq!(answer.status, AssignmentStatus::Pending);
+    assert_eq!(answer.reference, "ASSIGN_CTR-1_A-0001.csv");
+    assert_eq!(listing(&f.outbox), ["ASSIGN_CTR-1_A-0001.csv"]);
+    let text = std::fs::read_to_string(f.outbox.join(&answer.reference)).unwrap();
+    // Columns in the profile's order; amounts with a point; the SIRET is
+    // preferred as the buyer id, the SIREN when there is no SIRET.
+    let expected = "\
+contract;batch;assigned_on;type;document;buyer_name;buyer_id;country;issue_date;due_date;gross;approved;currency
+CTR-1;A-0001;2026-03-02;INV;F-1;Acheteur Un SA;55210055400013;FR;2026-03-01;2026-04-30;6000.00;6000.00;EUR
+CTR-1;A-0001;2026-03-02;INV;F-2;Acheteur Deux SARL;732829320;FR;2026-03-01;2026-04-30;10000.00;7500.00;EUR
+CTR-1;A-0001;2026-03-02;CRN;AV-1;Acheteur Deux SARL;732829320;FR;2026-03-01;2026-04-30;1000.00;0.00;EUR
+";
+    assert_eq!(text, expected);
+}
+
+#[tokio::test]
+async fn the_same_key_never_writes_a_second_file() {
+    let f = folders();
+    let factor = factor("csv-factor", &f);
+    let a = assignment("k1", "CTR-1", "A-0001");
+    let first = factor.submit_assignment(&a).await.unwrap();
+    let again = factor.submit_assignment(&a).await.unwrap();
+    assert_eq!(first.reference, again.reference);
+    assert_eq!(listing(&f.outbox).len(), 1);
+    // Even once the transfer took the file away, a retry writes nothing.
+    std::fs::remove_file(f.outbox.join(&first.reference)).unwrap();
+    let after = factor.submit_assignment(&a).await.unwrap();
+    assert_eq!(after.reference, first.reference);
+    assert!(listing(&f.outbox).is_empty(), "not written again");
+    // The same key for another assignment is refused.
+    let e = factor
+        .submit_assignment(&assignment("k1", "CTR-1", "A-0002"))
+        .await
+        .unwrap_err();
+    assert!(matches!(&e, AdapterError::Rejected { code, .. } if code == "idempotency_key_reused"), "{e:?}");
+    assert!(listing(&f.outbox).is_empty());
+}
+
+#[tokio::test]
+async fn a_factofrance_schedule_is_360_character_records_at_their_positions() {
+    let f = folders();
+    let factor = factor("factofrance", &f);
+    let answer = factor.submit_assignment(&assignment("k1", "CTR001", "A1")).await.unwrap();
+    assert_eq!(answer.reference, "FCTR001_A1_20260302.txt");
+    let bytes = std::fs::read(f.outbox.join(&answer.reference)).unwrap();
+    // Latin-1: "Société" is 7 bytes, so every record is 360 bytes + CR LF.
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let records: Vec<&str> = text.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(records.len(), 5, "header, 3 documents, trailer");
+    assert!(records.iter().all(|r| r.chars().count() == 360));
+    let at = |r: &str, from: usize, len: usize| -> String { r.chars().skip(from - 1).take(len).collect() };
+    let h = records[0];
+    assert_eq!(at(h, 1, 3), "100");
+    assert_eq!(at(h, 4, 6), "CTR001");
+    assert_eq!(at(h, 10, 18), "Société Exemple SA");
+    assert_eq!(at(h, 50, 8), "20260302");
+    assert_eq!(at(h, 120, 16), "443061841       ");
+    assert_eq!(at(h, 352, 9), "EUR000000");
+    let f1 = records[1];
+    assert_eq!(at(f1, 1, 3), "101");
+    assert_eq!(at(f1, 18, 14), "55210055400013");
+    assert_eq!(at(f1, 263, 15), "F-1            ");
+    // 6000.00 EUR = 600000 cents on 15 digits, sign apart.
+    assert_eq!(at(f1, 281, 16), "+000000000600000");
+    assert_eq!(at(f1, 300, 8), "20260430");
+    assert_eq!(at(f1, 358, 3), "FAC");
+    let av = records[3];
+    assert_eq!(at(av, 1, 3), "102");
+    assert_eq!(at(av, 18, 14), "732829320     ");
+    assert_eq!(at(av, 281, 16), "-000000000100000");
+    assert_eq!(at(av, 358, 3), "AVO");
+    let t = records[4];
+    assert_eq!(at(t, 1, 3), "199");
+    // 2 invoices: 6000.00 + 10000.00 = 1 600 000 cents; 1 credit note 1000.00.
+    assert_eq!(at(t, 58, 19), "0002000000001600000");
+    assert_eq!(at(t, 77, 19), "0001000000000100000");
+}
+
+#[tokio::test]
+async fn an_assignment_that_does_not_fit_the_profile_writes_nothing() {
+    let f = folders();
+    let factor = factor("factofrance", &f);
+    // The contract field is 6 characters: "CONTRACT-42" cannot be cut.
+    let e = factor
+        .submit_assignment(&assignment("k1", "CONTRACT-42", "A1"))
+        .await
+        .unwrap_err();
+    match &e {
+        AdapterError::Rejected { code, message } => {
+            assert_eq!(code, "schedule_field_too_long");
+            assert!(message.contains("record 100") && message.contains("ContractNumber"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let all: Vec<_> = std::fs::read_dir(&f.outbox).unwrap().collect();
+    assert!(all.is_empty(), "no file, no temporary file, no key marker");
+}
+
+#[tokio::test]
+async fn funding_and_approvals_are_not_exchanged_by_these_profiles() {
+    let f = folders();
+    let factor = factor("csv-factor", &f);
+    let request = factorgate_adapter::FundingRequest {
+        idempotency_key: "f1".into(),
+        contract_number: "CTR-1".into(),
+        amount: eur(100_000),
+        requested_on: day("2026-03-02"),
+    };
+    let e = factor.request_funding(&request).await.unwrap_err();
+    assert!(matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"), "{e:?}");
+    assert!(!e.is_retryable());
+    let e = factor.poll_approval("X").await.unwrap_err();
+    assert!(matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"), "{e:?}");
+}
