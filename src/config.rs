@@ -56,6 +56,9 @@ pub struct FileConfig {
     /// Insurer connections by name (`[insurers.<name>]`).
     #[serde(default)]
     pub insurers: BTreeMap<String, InsurerConfig>,
+    /// Factor connections by name (`[factors.<name>]`).
+    #[serde(default)]
+    pub factors: BTreeMap<String, FactorConfig>,
 }
 
 /// `[worker]`: the outbox worker. Every key is optional.
@@ -109,6 +112,119 @@ impl InsurerConfig {
             }),
             _ => Err(ConfigError::Invalid(format!(
                 "insurers.{name}: give client_secret or client_secret_env (one of them)"
+            ))),
+        }
+    }
+}
+
+/// `[factors.<name>]`: how to reach one factor. `adapter = "rest"` takes
+/// `base_url`, `client_id`, `client_secret` (or `client_secret_env`) and
+/// `timeout_ms`; `adapter = "file"` takes `profile` (a profile.toml under
+/// `schemas/<factor>/<version>/`), `outbox` and `inbox` folders.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorConfig {
+    pub adapter: String,
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub client_secret_env: Option<String>,
+    pub timeout_ms: Option<u64>,
+    pub profile: Option<PathBuf>,
+    pub outbox: Option<PathBuf>,
+    pub inbox: Option<PathBuf>,
+}
+
+/// A factor connection once its keys are checked.
+#[derive(Debug, Clone)]
+pub enum FactorConnection {
+    Rest {
+        base_url: String,
+        client_id: String,
+        client_secret: Secret,
+        timeout_ms: Option<u64>,
+    },
+    File {
+        profile: PathBuf,
+        outbox: PathBuf,
+        inbox: PathBuf,
+    },
+}
+
+impl FactorConfig {
+    /// The connection's settings for its adapter: every key it needs,
+    /// none of the other adapter's. The secret is read here, from the file
+    /// or the environment.
+    pub fn connection(&self, name: &str) -> Result<FactorConnection, ConfigError> {
+        let invalid = |m: String| ConfigError::Invalid(format!("factors.{name}{m}"));
+        let rest_keys = [
+            ("base_url", self.base_url.is_some()),
+            ("client_id", self.client_id.is_some()),
+            ("client_secret", self.client_secret.is_some()),
+            ("client_secret_env", self.client_secret_env.is_some()),
+            ("timeout_ms", self.timeout_ms.is_some()),
+        ];
+        let file_keys = [
+            ("profile", self.profile.is_some()),
+            ("outbox", self.outbox.is_some()),
+            ("inbox", self.inbox.is_some()),
+        ];
+        let stray = |keys: &[(&str, bool)], adapter: &str| match keys.iter().find(|(_, set)| *set) {
+            Some((key, _)) => Err(invalid(format!(
+                ".{key}: not a setting of the {adapter} adapter"
+            ))),
+            None => Ok(()),
+        };
+        match self.adapter.as_str() {
+            "rest" => {
+                stray(&file_keys, "rest")?;
+                let (Some(base_url), Some(client_id)) = (&self.base_url, &self.client_id) else {
+                    return Err(invalid(
+                        ": the rest adapter needs base_url and client_id".into(),
+                    ));
+                };
+                let client_secret = match (&self.client_secret, &self.client_secret_env) {
+                    (Some(s), None) => s.clone(),
+                    (None, Some(var)) => std::env::var(var).map(Secret::new).map_err(|_| {
+                        invalid(format!(
+                            ".client_secret_env: environment variable {var} is not set"
+                        ))
+                    })?,
+                    _ => {
+                        return Err(invalid(
+                            ": give client_secret or client_secret_env (one of them)".into(),
+                        ))
+                    }
+                };
+                Ok(FactorConnection::Rest {
+                    base_url: base_url.clone(),
+                    client_id: client_id.clone(),
+                    client_secret,
+                    timeout_ms: self.timeout_ms,
+                })
+            }
+            "file" => {
+                stray(&rest_keys, "file")?;
+                let (Some(profile), Some(outbox), Some(inbox)) =
+                    (&self.profile, &self.outbox, &self.inbox)
+                else {
+                    return Err(invalid(
+                        ": the file adapter needs profile, outbox and inbox".into(),
+                    ));
+                };
+                if outbox == inbox {
+                    return Err(invalid(
+                        ": outbox and inbox must be different folders".into(),
+                    ));
+                }
+                Ok(FactorConnection::File {
+                    profile: profile.clone(),
+                    outbox: outbox.clone(),
+                    inbox: inbox.clone(),
+                })
+            }
+            other => Err(invalid(format!(
+                ".adapter: unknown adapter '{other}' (known: rest, file)"
             ))),
         }
     }
@@ -194,6 +310,7 @@ pub struct Settings {
     pub aging_buckets: Vec<u32>,
     pub worker: WorkerSettings,
     pub insurers: BTreeMap<String, InsurerConfig>,
+    pub factors: BTreeMap<String, FactorConfig>,
 }
 
 impl FileConfig {
@@ -254,6 +371,7 @@ impl Settings {
             aging_buckets: file.aging_buckets.unwrap_or_else(|| vec![30, 60, 90]),
             worker: file.worker.resolve(over.worker_enabled, over.poll_ms)?,
             insurers: file.insurers,
+            factors: file.factors,
         })
     }
 
@@ -333,6 +451,60 @@ mod tests {
         )
         .unwrap();
         assert!(!off.worker.enabled);
+    }
+
+    #[test]
+    fn factor_connections_are_checked_per_adapter() {
+        let file: FileConfig = toml::from_str(
+            "[factors.sandbox]\nadapter = \"rest\"\nbase_url = \"http://127.0.0.1:8090\"\n\
+             client_id = \"factorgate\"\nclient_secret = \"sandbox-secret\"\n\
+             [factors.ff]\nadapter = \"file\"\nprofile = \"schemas/factofrance/1/profile.toml\"\n\
+             outbox = \"out\"\ninbox = \"in\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(file, Overrides::default()).unwrap();
+        match s.factors["sandbox"].connection("sandbox").unwrap() {
+            FactorConnection::Rest {
+                base_url,
+                client_secret,
+                ..
+            } => {
+                assert_eq!(base_url, "http://127.0.0.1:8090");
+                assert_eq!(client_secret.expose(), "sandbox-secret");
+            }
+            other => panic!("{other:?}"),
+        }
+        match s.factors["ff"].connection("ff").unwrap() {
+            FactorConnection::File { outbox, inbox, .. } => {
+                assert_eq!((outbox, inbox), (PathBuf::from("out"), PathBuf::from("in")));
+            }
+            other => panic!("{other:?}"),
+        }
+        let refused = |text: &str| {
+            let file: FileConfig = toml::from_str(text).unwrap();
+            let (name, c) = file.factors.iter().next().unwrap();
+            c.connection(name).unwrap_err().to_string()
+        };
+        let e = refused("[factors.x]\nadapter = \"file\"\nprofile = \"p\"\noutbox = \"o\"\n");
+        assert!(
+            e.contains("factors.x") && e.contains("profile, outbox and inbox"),
+            "{e}"
+        );
+        let e = refused("[factors.x]\nadapter = \"file\"\nprofile = \"p\"\noutbox = \"o\"\ninbox = \"i\"\nbase_url = \"http://h\"\n");
+        assert!(
+            e.contains("factors.x.base_url: not a setting of the file adapter"),
+            "{e}"
+        );
+        let e = refused(
+            "[factors.x]\nadapter = \"rest\"\nbase_url = \"http://h\"\nclient_id = \"c\"\n",
+        );
+        assert!(e.contains("client_secret or client_secret_env"), "{e}");
+        let e = refused("[factors.x]\nadapter = \"sftp\"\n");
+        assert!(e.contains("unknown adapter 'sftp'"), "{e}");
+        assert!(
+            toml::from_str::<FileConfig>("[factors.x]\nadapter = \"file\"\nprofil = \"p\"\n")
+                .is_err()
+        );
     }
 
     #[test]

@@ -29,10 +29,7 @@ fn serve(app: App) -> CliResult {
     // The outbox worker shares the process (unless `[worker] enabled =
     // false` or `--no-worker`): it stops with the runtime.
     if app.settings.worker.enabled {
-        let connections = factorgate::jobs::Connections::from_config(
-            &app.settings.insurers,
-            app.settings.worker.timeout,
-        )?;
+        let connections = factorgate::jobs::Connections::from_settings(&app.settings)?;
         let worker = factorgate::jobs::Worker::new(
             app.store.clone(),
             connections,
@@ -49,8 +46,9 @@ fn serve(app: App) -> CliResult {
         })
 }
 
-/// Runs the simulated insurer until stopped, after printing where it is
-/// and the credentials it accepts (they are the sandbox's, not secrets).
+/// Runs the simulated insurer and factor until stopped, after printing
+/// where they are and the credentials they accept (the sandbox's, not
+/// secrets).
 fn sandbox(args: &cli::SandboxArgs, config: Option<&std::path::Path>) -> CliResult {
     use factorgate_sandbox::SandboxConfig;
     use std::io::Write;
@@ -80,7 +78,15 @@ fn sandbox(args: &cli::SandboxArgs, config: Option<&std::path::Path>) -> CliResu
         writeln!(out, "client_secret:   {client_secret}")?;
         writeln!(
             out,
+            "sandbox factor:  {url}/factor/v1 (same token endpoint)"
+        )?;
+        writeln!(
+            out,
             "test hooks:      {url}/sandbox/requests, /sandbox/reset"
+        )?;
+        writeln!(
+            out,
+            "factor hooks:    {url}/sandbox/factor/collections, /sandbox/factor/clock"
         )?;
         out.flush()?;
         drop(out);

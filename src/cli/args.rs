@@ -92,7 +92,8 @@ pub enum Command {
     Import(super::import::ImportArgs),
     /// Measure recording invoices with their journal entries.
     Bench(crate::bench::BenchArgs),
-    /// Run the simulated credit insurer for local work (no database).
+    /// Run the simulated credit insurer and factor for local work (no
+    /// database).
     Sandbox(SandboxArgs),
 }
 

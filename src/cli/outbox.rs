@@ -119,8 +119,7 @@ pub fn run_outbox(app: &App, cmd: &OutboxCmd) -> CliResult {
 /// Runs the worker until Ctrl-C / SIGTERM (or, with `--once`, until nothing
 /// is due).
 pub fn run_worker(app: &App, args: &WorkerArgs) -> CliResult {
-    let connections =
-        Connections::from_config(&app.settings.insurers, app.settings.worker.timeout)?;
+    let connections = Connections::from_settings(&app.settings)?;
     let worker = Worker::new(app.store.clone(), connections, app.settings.worker.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

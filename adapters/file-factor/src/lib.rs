@@ -49,12 +49,20 @@ fn check_folder(kind: &str, path: &Path) -> Result<(), ProfileError> {
 
 impl FileFactor {
     /// Loads and checks the profile; the folders must exist.
-    pub fn new(profile_path: &Path, outbox: &Path, inbox: &Path) -> Result<FileFactor, ProfileError> {
+    pub fn new(
+        profile_path: &Path,
+        outbox: &Path,
+        inbox: &Path,
+    ) -> Result<FileFactor, ProfileError> {
         let profile = Profile::from_file(profile_path)?;
         FileFactor::with_profile(profile, outbox, inbox)
     }
 
-    pub fn with_profile(profile: Profile, outbox: &Path, inbox: &Path) -> Result<FileFactor, ProfileError> {
+    pub fn with_profile(
+        profile: Profile,
+        outbox: &Path,
+        inbox: &Path,
+    ) -> Result<FileFactor, ProfileError> {
         check_folder("outbox", outbox)?;
         check_folder("inbox", inbox)?;
         Ok(FileFactor {
@@ -69,11 +77,15 @@ impl FileFactor {
     }
 
     /// The schedule's bytes for an assignment, as they would be written.
-    pub fn render_schedule(&self, a: &AssignmentSubmission) -> Result<(String, Vec<u8>), AdapterError> {
-        let bytes = schedule::render(&self.profile.schedule, a).map_err(|e| AdapterError::Rejected {
-            code: e.code.into(),
-            message: e.message,
-        })?;
+    pub fn render_schedule(
+        &self,
+        a: &AssignmentSubmission,
+    ) -> Result<(String, Vec<u8>), AdapterError> {
+        let bytes =
+            schedule::render(&self.profile.schedule, a).map_err(|e| AdapterError::Rejected {
+                code: e.code.into(),
+                message: e.message,
+            })?;
         Ok((schedule::file_name(&self.profile.schedule, a), bytes))
     }
 
@@ -113,12 +125,21 @@ impl FileFactor {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Self::pending(reference, "NO_ACKNOWLEDGEMENT_YET"))
             }
-            Err(e) => return Err(AdapterError::Transport(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => {
+                return Err(AdapterError::Transport(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
         };
         let text = text::decode(&bytes);
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         let raw = lines.next().unwrap_or_default().trim().to_string();
-        let status = ack.statuses.get(&raw).copied().unwrap_or(AssignmentStatus::Pending);
+        let status = ack
+            .statuses
+            .get(&raw)
+            .copied()
+            .unwrap_or(AssignmentStatus::Pending);
         let mut rejected = Vec::new();
         for (i, line) in lines.enumerate() {
             let Some((number, reason)) = line.split_once(ack.delimiter) else {
@@ -148,13 +169,16 @@ impl FileFactor {
     /// for every factor we know; the answer is sorted by issue date anyway).
     fn statement_files(&self) -> Result<Vec<PathBuf>, AdapterError> {
         let s = &self.profile.statement;
-        let entries = std::fs::read_dir(&self.inbox)
-            .map_err(|e| AdapterError::Transport(format!("cannot list {}: {e}", self.inbox.display())))?;
+        let entries = std::fs::read_dir(&self.inbox).map_err(|e| {
+            AdapterError::Transport(format!("cannot list {}: {e}", self.inbox.display()))
+        })?;
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| AdapterError::Transport(e.to_string()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let wanted = !name.starts_with('.') && name.starts_with(&s.file_prefix) && name.ends_with(&s.file_suffix);
+            let wanted = !name.starts_with('.')
+                && name.starts_with(&s.file_prefix)
+                && name.ends_with(&s.file_suffix);
             if wanted && entry.path().is_file() {
                 files.push(entry.path());
             }
@@ -170,7 +194,10 @@ impl FactorAdapter for FileFactor {
         "file"
     }
 
-    async fn submit_assignment(&self, a: &AssignmentSubmission) -> Result<AssignmentAnswer, AdapterError> {
+    async fn submit_assignment(
+        &self,
+        a: &AssignmentSubmission,
+    ) -> Result<AssignmentAnswer, AdapterError> {
         let span = tracing::info_span!(
             "factor_call",
             adapter = "file",
@@ -189,15 +216,28 @@ impl FactorAdapter for FileFactor {
     }
 
     async fn assignment_status(&self, reference: &str) -> Result<AssignmentAnswer, AdapterError> {
-        let span = tracing::info_span!("factor_call", adapter = "file", operation = "assignment_status", reference);
-        async { self.read_acknowledgement(reference) }.instrument(span).await
+        let span = tracing::info_span!(
+            "factor_call",
+            adapter = "file",
+            operation = "assignment_status",
+            reference
+        );
+        async { self.read_acknowledgement(reference) }
+            .instrument(span)
+            .await
     }
 
-    async fn request_funding(&self, _request: &FundingRequest) -> Result<FundingAnswer, AdapterError> {
+    async fn request_funding(
+        &self,
+        _request: &FundingRequest,
+    ) -> Result<FundingAnswer, AdapterError> {
         Err(self.not_supported("funding request"))
     }
 
-    async fn request_approval(&self, _request: &DebtorApprovalRequest) -> Result<LimitAnswer, AdapterError> {
+    async fn request_approval(
+        &self,
+        _request: &DebtorApprovalRequest,
+    ) -> Result<LimitAnswer, AdapterError> {
         Err(self.not_supported("debtor approval"))
     }
 
@@ -205,7 +245,11 @@ impl FactorAdapter for FileFactor {
         Err(self.not_supported("debtor approval"))
     }
 
-    async fn fetch_statements(&self, contract_number: &str, since: NaiveDate) -> Result<Vec<FactorStatement>, AdapterError> {
+    async fn fetch_statements(
+        &self,
+        contract_number: &str,
+        since: NaiveDate,
+    ) -> Result<Vec<FactorStatement>, AdapterError> {
         let span = tracing::info_span!(
             "factor_call",
             adapter = "file",

@@ -33,7 +33,12 @@ pub enum Written {
 /// Writes `bytes` as `outbox/name` for `key`. The same key with the same
 /// name is a replay (even once the file was taken away); the same key for
 /// another file, or a name already holding other content, is refused.
-pub fn write_once(outbox: &Path, name: &str, key: &str, bytes: &[u8]) -> Result<Written, AdapterError> {
+pub fn write_once(
+    outbox: &Path,
+    name: &str,
+    key: &str,
+    bytes: &[u8],
+) -> Result<Written, AdapterError> {
     let marker = key_file(outbox, key);
     match fs::read_to_string(&marker) {
         Ok(first) if first == name => return Ok(Written::Replay),

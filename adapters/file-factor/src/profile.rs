@@ -457,7 +457,9 @@ fn require(section: &str, values: &[Value], kind_by_record: bool) -> Result<(), 
 impl ScheduleProfile {
     fn validate(&self) -> Result<(), String> {
         if !self.file_name.contains("{assignment}") {
-            return Err("schedule.file_name must contain {assignment}: one file per assignment".into());
+            return Err(
+                "schedule.file_name must contain {assignment}: one file per assignment".into(),
+            );
         }
         check_date_format("schedule.date_format", &self.date_format)?;
         match (self.format, &self.csv, &self.fixed) {
@@ -475,12 +477,14 @@ impl ScheduleProfile {
                 require("schedule.csv.columns", &values, false)
             }
             (Format::Fixed, None, Some(fixed)) => fixed.validate(),
-            (Format::Csv, _, _) => {
-                Err("schedule: format csv needs a [schedule.csv] section and no [schedule.fixed]".into())
-            }
-            (Format::Fixed, _, _) => {
-                Err("schedule: format fixed needs a [schedule.fixed] section and no [schedule.csv]".into())
-            }
+            (Format::Csv, _, _) => Err(
+                "schedule: format csv needs a [schedule.csv] section and no [schedule.fixed]"
+                    .into(),
+            ),
+            (Format::Fixed, _, _) => Err(
+                "schedule: format fixed needs a [schedule.fixed] section and no [schedule.csv]"
+                    .into(),
+            ),
         }
     }
 }
@@ -571,8 +575,14 @@ impl StatementProfile {
         let required: [(&'static str, &'a Locator); 8] = [
             ("statement.record", &self.record),
             ("statement.header.statement_id", &h.statement_id),
-            ("statement.header.opening_balance.value", &h.opening_balance.value),
-            ("statement.trailer.closing_balance.value", &t.closing_balance.value),
+            (
+                "statement.header.opening_balance.value",
+                &h.opening_balance.value,
+            ),
+            (
+                "statement.trailer.closing_balance.value",
+                &t.closing_balance.value,
+            ),
             ("statement.line.kind", &l.kind),
             ("statement.line.entry_reference", &l.entry_reference),
             ("statement.line.booked_on", &l.booked_on),
@@ -581,9 +591,15 @@ impl StatementProfile {
         let optional: [(&'static str, &'a Option<Locator>); 11] = [
             ("statement.header.contract_number", &h.contract_number),
             ("statement.header.issued_on", &h.issued_on),
-            ("statement.header.opening_balance.sign", &h.opening_balance.sign),
+            (
+                "statement.header.opening_balance.sign",
+                &h.opening_balance.sign,
+            ),
             ("statement.trailer.issued_on", &t.issued_on),
-            ("statement.trailer.closing_balance.sign", &t.closing_balance.sign),
+            (
+                "statement.trailer.closing_balance.sign",
+                &t.closing_balance.sign,
+            ),
             ("statement.trailer.line_count", &t.line_count),
             ("statement.line.value_date", &l.value_date),
             ("statement.line.amount.sign", &l.amount.sign),
@@ -612,7 +628,10 @@ impl StatementProfile {
     fn validate(&self) -> Result<(), String> {
         check_date_format("statement.date_format", &self.date_format)?;
         if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(format!("statement.currency '{}': expected an ISO 4217 code", self.currency));
+            return Err(format!(
+                "statement.currency '{}': expected an ISO 4217 code",
+                self.currency
+            ));
         }
         if self.header_records.is_empty() || self.trailer_records.is_empty() {
             return Err("statement: missing field: header_records and trailer_records name the records holding the balances".into());
@@ -626,11 +645,11 @@ impl StatementProfile {
             match (self.format, locator) {
                 (Format::Csv, Locator::Column(name)) if !name.is_empty() => {}
                 (Format::Fixed, Locator::Span { at, len }) if *at > 0 && *len > 0 => {}
-                (Format::Csv, _) => {
-                    return Err(format!("{key}: a csv statement names a column"))
-                }
+                (Format::Csv, _) => return Err(format!("{key}: a csv statement names a column")),
                 (Format::Fixed, _) => {
-                    return Err(format!("{key}: a fixed-width statement gives {{ at, len }} (at from 1)"))
+                    return Err(format!(
+                        "{key}: a fixed-width statement gives {{ at, len }} (at from 1)"
+                    ))
                 }
             }
         }
@@ -655,15 +674,21 @@ mod tests {
         };
         assert!(check_spans("s", 10, &[f(1, 3), f(4, 7)]).is_ok());
         // 4 + 8 - 1 = 11 > 10.
-        assert!(check_spans("s", 10, &[f(4, 8)]).unwrap_err().contains("outside"));
+        assert!(check_spans("s", 10, &[f(4, 8)])
+            .unwrap_err()
+            .contains("outside"));
         // 3..5 overlaps 1..3 at position 3.
-        assert!(check_spans("s", 10, &[f(1, 3), f(3, 3)]).unwrap_err().contains("overlaps"));
+        assert!(check_spans("s", 10, &[f(1, 3), f(3, 3)])
+            .unwrap_err()
+            .contains("overlaps"));
     }
 
     #[test]
     fn a_date_format_must_write_a_whole_date() {
         assert!(check_date_format("k", "%Y%m%d").is_ok());
         assert!(check_date_format("k", "%d/%m/%Y").is_ok());
-        assert!(check_date_format("k", "%Y-%m").unwrap_err().contains("%Y-%m"));
+        assert!(check_date_format("k", "%Y-%m")
+            .unwrap_err()
+            .contains("%Y-%m"));
     }
 }

@@ -22,7 +22,13 @@ fn refuse(code: &'static str, message: String) -> ScheduleError {
 pub fn file_name(profile: &ScheduleProfile, a: &AssignmentSubmission) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     profile
@@ -81,7 +87,13 @@ impl Renderer<'_> {
         format_amount(minor, self.a.total.exponent, self.decimal)
     }
 
-    fn value(&self, v: Value, text: &str, record_code: &str, d: Option<&AssignedDocument>) -> Result<String, ScheduleError> {
+    fn value(
+        &self,
+        v: Value,
+        text: &str,
+        record_code: &str,
+        d: Option<&AssignedDocument>,
+    ) -> Result<String, ScheduleError> {
         let date = |day: chrono::NaiveDate| day.format(&self.profile.date_format).to_string();
         let seller = &self.a.seller;
         let out = match v {
@@ -130,7 +142,10 @@ impl Renderer<'_> {
                 None => {
                     return Err(refuse(
                         "schedule_buyer_without_id",
-                        format!("document {}: buyer '{}' has no legal id", d.number, d.buyer.name),
+                        format!(
+                            "document {}: buyer '{}' has no legal id",
+                            d.number, d.buyer.name
+                        ),
                     ))
                 }
             },
@@ -142,22 +157,36 @@ impl Renderer<'_> {
             Value::IssueDate => date(d.issue_date),
             Value::DueDate => date(d.due_date),
             Value::Gross => self.amount(d.gross.minor),
-            Value::SignedGross => self.amount(if credit { -d.gross.minor } else { d.gross.minor }),
+            Value::SignedGross => self.amount(if credit {
+                -d.gross.minor
+            } else {
+                d.gross.minor
+            }),
             Value::Sign => if credit { "-" } else { "+" }.to_string(),
             Value::Approved => self.amount(d.approved.minor),
             _ => String::new(),
         })
     }
 
-    fn record(&self, fields: &[FixedField], length: usize, code: &str, d: Option<&AssignedDocument>) -> Result<String, ScheduleError> {
+    fn record(
+        &self,
+        fields: &[FixedField],
+        length: usize,
+        code: &str,
+        d: Option<&AssignedDocument>,
+    ) -> Result<String, ScheduleError> {
         let mut line: Vec<char> = vec![' '; length];
         for f in fields {
             let text = self.value(f.value, &f.text, code, d)?;
             let numeric = is_numeric(f.value);
-            let align = f.align.unwrap_or(if numeric { Align::Right } else { Align::Left });
+            let align = f
+                .align
+                .unwrap_or(if numeric { Align::Right } else { Align::Left });
             let pad = f.pad.unwrap_or(if numeric { '0' } else { ' ' });
             let fitted = fit(&text, f.len, align, pad, f.truncate).map_err(|why| {
-                let doc = d.map(|d| format!(" (document {})", d.number)).unwrap_or_default();
+                let doc = d
+                    .map(|d| format!(" (document {})", d.number))
+                    .unwrap_or_default();
                 refuse(
                     "schedule_field_too_long",
                     format!("record {code}, field {:?} at {}{doc}: {why}", f.value, f.at),
@@ -186,7 +215,10 @@ fn is_numeric(v: Value) -> bool {
 }
 
 /// The whole schedule file, encoded as the profile says.
-pub fn render(profile: &ScheduleProfile, a: &AssignmentSubmission) -> Result<Vec<u8>, ScheduleError> {
+pub fn render(
+    profile: &ScheduleProfile,
+    a: &AssignmentSubmission,
+) -> Result<Vec<u8>, ScheduleError> {
     let eol = if profile.crlf { "\r\n" } else { "\n" };
     let mut r = Renderer {
         profile,
@@ -198,7 +230,8 @@ pub fn render(profile: &ScheduleProfile, a: &AssignmentSubmission) -> Result<Vec
     let text = match (profile.format, &profile.csv, &profile.fixed) {
         (Format::Fixed, _, Some(fixed)) => {
             let codes = &fixed.record_codes;
-            let mut lines = vec![r.record(&fixed.header, fixed.record_length, &codes.header, None)?];
+            let mut lines =
+                vec![r.record(&fixed.header, fixed.record_length, &codes.header, None)?];
             for d in &a.documents {
                 let code = match d.kind {
                     DocumentKind::Invoice => &codes.invoice,
@@ -213,11 +246,17 @@ pub fn render(profile: &ScheduleProfile, a: &AssignmentSubmission) -> Result<Vec
             r.decimal = csv.decimal;
             let mut writer = csv::WriterBuilder::new()
                 .delimiter(u8::try_from(u32::from(csv.delimiter)).unwrap_or(b';'))
-                .terminator(if profile.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+                .terminator(if profile.crlf {
+                    csv::Terminator::CRLF
+                } else {
+                    csv::Terminator::Any(b'\n')
+                })
                 .from_writer(Vec::new());
             let io = |e: csv::Error| refuse("schedule_write_failed", e.to_string());
             if csv.header {
-                writer.write_record(csv.columns.iter().map(|c| c.name.as_str())).map_err(io)?;
+                writer
+                    .write_record(csv.columns.iter().map(|c| c.name.as_str()))
+                    .map_err(io)?;
             }
             for d in &a.documents {
                 let row = csv
@@ -227,10 +266,17 @@ pub fn render(profile: &ScheduleProfile, a: &AssignmentSubmission) -> Result<Vec
                     .collect::<Result<Vec<_>, _>>()?;
                 writer.write_record(&row).map_err(io)?;
             }
-            let bytes = writer.into_inner().map_err(|e| refuse("schedule_write_failed", e.to_string()))?;
+            let bytes = writer
+                .into_inner()
+                .map_err(|e| refuse("schedule_write_failed", e.to_string()))?;
             String::from_utf8(bytes).map_err(|e| refuse("schedule_write_failed", e.to_string()))?
         }
-        _ => return Err(refuse("profile_invalid", "schedule format without its section".into())),
+        _ => {
+            return Err(refuse(
+                "profile_invalid",
+                "schedule format without its section".into(),
+            ))
+        }
     };
     Ok(encode(&text, profile.encoding))
 }

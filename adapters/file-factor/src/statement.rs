@@ -66,16 +66,28 @@ impl Reader<'_> {
                     return Err(self.fail(
                         r.line,
                         &field,
-                        format!("the record is {} characters, the field ends at {end}", chars.len()),
+                        format!(
+                            "the record is {} characters, the field ends at {end}",
+                            chars.len()
+                        ),
                     ));
                 }
-                Ok(chars[at - 1..end].iter().collect::<String>().trim().to_string())
+                Ok(chars[at - 1..end]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string())
             }
             _ => Err(self.fail(r.line, &field, "locator does not fit the file format")),
         }
     }
 
-    fn optional(&self, r: &Record, key: &str, at: &Option<Locator>) -> Result<Option<String>, StatementError> {
+    fn optional(
+        &self,
+        r: &Record,
+        key: &str,
+        at: &Option<Locator>,
+    ) -> Result<Option<String>, StatementError> {
         match at {
             Some(at) => Ok(Some(self.get(r, key, at)?).filter(|s| !s.is_empty())),
             None => Ok(None),
@@ -96,7 +108,10 @@ impl Reader<'_> {
             self.fail(
                 r.line,
                 &format!("{key} ({at})"),
-                format!("'{text}' is not a date written {}", self.profile.date_format),
+                format!(
+                    "'{text}' is not a date written {}",
+                    self.profile.date_format
+                ),
             )
         })
     }
@@ -111,7 +126,8 @@ impl Reader<'_> {
         let sign = match &f.sign {
             Some(at) => {
                 let s = self.get(r, &format!("{key}.sign"), at)?;
-                parse_sign(&s).map_err(|why| self.fail(r.line, &format!("{key}.sign ({at})"), why))?
+                parse_sign(&s)
+                    .map_err(|why| self.fail(r.line, &format!("{key}.sign ({at})"), why))?
             }
             None => 1,
         };
@@ -200,7 +216,11 @@ struct Tally {
 }
 
 /// Reads and checks one statement file.
-pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<FactorStatement, StatementError> {
+pub fn read_statement(
+    p: &StatementProfile,
+    file: &str,
+    bytes: &[u8],
+) -> Result<FactorStatement, StatementError> {
     let text = decode(bytes);
     let mut reader = Reader {
         profile: p,
@@ -213,7 +233,11 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
         // A missing column is named once, up front, not on each line.
         for name in p.column_names() {
             if !r.columns.contains_key(name) {
-                return Err(r.fail(1, &format!("column '{name}'"), "missing from the header line"));
+                return Err(r.fail(
+                    1,
+                    &format!("column '{name}'"),
+                    "missing from the header line",
+                ));
             }
         }
     }
@@ -223,16 +247,34 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
     let code_of = |rec: &Record| r.get(rec, "record", &p.record);
     let first_code = code_of(first)?;
     if !p.header_records.contains(&first_code) {
-        return Err(r.fail(first.line, "record", format!("first record '{first_code}' is not a header ({})", p.header_records.join(", "))));
+        return Err(r.fail(
+            first.line,
+            "record",
+            format!(
+                "first record '{first_code}' is not a header ({})",
+                p.header_records.join(", ")
+            ),
+        ));
     }
     let last_code = code_of(last)?;
     if recs.len() < 2 || !p.trailer_records.contains(&last_code) {
-        return Err(r.fail(last.line, "record", format!("last record '{last_code}' is not a trailer ({})", p.trailer_records.join(", "))));
+        return Err(r.fail(
+            last.line,
+            "record",
+            format!(
+                "last record '{last_code}' is not a trailer ({})",
+                p.trailer_records.join(", ")
+            ),
+        ));
     }
     let h = &p.header;
     let statement_id = r.required(first, "header.statement_id", &h.statement_id)?;
     let contract_number = r.optional(first, "header.contract_number", &h.contract_number)?;
-    let header_date = h.issued_on.as_ref().map(|at| r.date(first, "header.issued_on", at)).transpose()?;
+    let header_date = h
+        .issued_on
+        .as_ref()
+        .map(|at| r.date(first, "header.issued_on", at))
+        .transpose()?;
     let (opening, _) = r.amount(first, "header.opening_balance", &h.opening_balance)?;
 
     let mut lines = Vec::new();
@@ -242,7 +284,11 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
     for rec in &recs[1..recs.len() - 1] {
         let code = code_of(rec)?;
         if p.header_records.contains(&code) || p.trailer_records.contains(&code) {
-            return Err(r.fail(rec.line, "record", format!("'{code}': a second header or trailer")));
+            return Err(r.fail(
+                rec.line,
+                "record",
+                format!("'{code}': a second header or trailer"),
+            ));
         }
         if !p.line_records.is_empty() && !p.line_records.contains(&code) {
             return Err(r.fail(rec.line, "record", format!("unknown record code '{code}'")));
@@ -252,7 +298,10 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
             return Err(r.fail(
                 rec.line,
                 &format!("line.entry_reference ({})", p.line.entry_reference),
-                format!("'{}' appears twice in the statement", line.0.entry_reference),
+                format!(
+                    "'{}' appears twice in the statement",
+                    line.0.entry_reference
+                ),
             ));
         }
         if !p.memo_kinds.contains(&line.0.kind) {
@@ -267,7 +316,11 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
 
     let t = &p.trailer;
     let (closing, _) = r.amount(last, "trailer.closing_balance", &t.closing_balance)?;
-    let trailer_date = t.issued_on.as_ref().map(|at| r.date(last, "trailer.issued_on", at)).transpose()?;
+    let trailer_date = t
+        .issued_on
+        .as_ref()
+        .map(|at| r.date(last, "trailer.issued_on", at))
+        .transpose()?;
     check_trailer(r, last, &tally)?;
     if opening + moved != closing {
         return Err(r.fail(
@@ -279,7 +332,9 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
             ),
         ));
     }
-    let issued_on = trailer_date.or(header_date).ok_or_else(|| r.fail(first.line, "issued_on", "no issue date"))?;
+    let issued_on = trailer_date
+        .or(header_date)
+        .ok_or_else(|| r.fail(first.line, "issued_on", "no issue date"))?;
     Ok(FactorStatement {
         statement_id,
         contract_number: contract_number.unwrap_or_default(),
@@ -294,10 +349,17 @@ pub fn read_statement(p: &StatementProfile, file: &str, bytes: &[u8]) -> Result<
 fn read_line(r: &Reader<'_>, rec: &Record) -> Result<(FactorStatementLine, i64), StatementError> {
     let l = &r.profile.line;
     let code = r.required(rec, "line.kind", &l.kind)?;
-    let kind = r.profile.kinds.get(&code).copied().unwrap_or(FactorMovementKind::Other);
+    let kind = r
+        .profile
+        .kinds
+        .get(&code)
+        .copied()
+        .unwrap_or(FactorMovementKind::Other);
     let (amount, unsigned) = r.amount(rec, "line.amount", &l.amount)?;
     let value_date = match &l.value_date {
-        Some(at) if !r.get(rec, "line.value_date", at)?.is_empty() => Some(r.date(rec, "line.value_date", at)?),
+        Some(at) if !r.get(rec, "line.value_date", at)?.is_empty() => {
+            Some(r.date(rec, "line.value_date", at)?)
+        }
         _ => None,
     };
     let line = FactorStatementLine {
@@ -317,13 +379,22 @@ fn check_trailer(r: &Reader<'_>, last: &Record, tally: &Tally) -> Result<(), Sta
     let t = &r.profile.trailer;
     let number = |key: &str, at: &crate::profile::Locator| -> Result<i64, StatementError> {
         let text = r.required(last, key, at)?;
-        text.parse::<i64>()
-            .map_err(|_| r.fail(last.line, &format!("{key} ({at})"), format!("'{text}' is not a number")))
+        text.parse::<i64>().map_err(|_| {
+            r.fail(
+                last.line,
+                &format!("{key} ({at})"),
+                format!("'{text}' is not a number"),
+            )
+        })
     };
     if let Some(at) = &t.line_count {
         let said = number("trailer.line_count", at)?;
         if said != tally.lines {
-            return Err(r.fail(last.line, &format!("trailer.line_count ({at})"), format!("says {said} lines, the file has {}", tally.lines)));
+            return Err(r.fail(
+                last.line,
+                &format!("trailer.line_count ({at})"),
+                format!("says {said} lines, the file has {}", tally.lines),
+            ));
         }
     }
     for total in &t.totals {
@@ -335,7 +406,11 @@ fn check_trailer(r: &Reader<'_>, last: &Record, tally: &Tally) -> Result<(), Sta
         if let Some(at) = &total.count {
             let said = number("trailer.totals.count", at)?;
             if said != count {
-                return Err(r.fail(last.line, &format!("trailer.totals.count ({at})"), format!("says {said} records {what}, the file has {count}")));
+                return Err(r.fail(
+                    last.line,
+                    &format!("trailer.totals.count ({at})"),
+                    format!("says {said} records {what}, the file has {count}"),
+                ));
             }
         }
         if let Some(at) = &total.total {
@@ -343,7 +418,11 @@ fn check_trailer(r: &Reader<'_>, last: &Record, tally: &Tally) -> Result<(), Sta
             let said = parse_amount(&text, r.profile.currency_exponent, r.profile.decimal)
                 .map_err(|why| r.fail(last.line, &format!("trailer.totals.total ({at})"), why))?;
             if said != sum {
-                return Err(r.fail(last.line, &format!("trailer.totals.total ({at})"), format!("says {said} for records {what}, their amounts sum to {sum}")));
+                return Err(r.fail(
+                    last.line,
+                    &format!("trailer.totals.total ({at})"),
+                    format!("says {said} for records {what}, their amounts sum to {sum}"),
+                ));
             }
         }
     }

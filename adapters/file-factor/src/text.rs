@@ -69,7 +69,13 @@ pub fn parse_sign(text: &str) -> Result<i64, String> {
 
 /// `value` fitted to `len` characters: padded on the side away from its
 /// alignment, cut only when `truncate` allows it.
-pub fn fit(value: &str, len: usize, align: Align, pad: char, truncate: bool) -> Result<String, String> {
+pub fn fit(
+    value: &str,
+    len: usize,
+    align: Align,
+    pad: char,
+    truncate: bool,
+) -> Result<String, String> {
     let count = value.chars().count();
     if count > len {
         if !truncate {
@@ -120,7 +126,10 @@ mod tests {
     fn amounts_are_read_exactly_or_refused() {
         assert_eq!(parse_amount("12000,5", 2, Decimal::Comma), Ok(1_200_050));
         assert_eq!(parse_amount("-0.05", 2, Decimal::Point), Ok(-5));
-        assert_eq!(parse_amount("000000000120050", 2, Decimal::Minor), Ok(120_050));
+        assert_eq!(
+            parse_amount("000000000120050", 2, Decimal::Minor),
+            Ok(120_050)
+        );
         assert_eq!(parse_amount("12.000", 2, Decimal::Point), Ok(1200));
         assert!(parse_amount("12.345", 2, Decimal::Point).is_err());
         assert!(parse_amount("1 200,00", 2, Decimal::Comma).is_err());

@@ -10,7 +10,10 @@ use factorgate_adapter::{AdapterError, AssignmentStatus, FactorAdapter};
 async fn a_csv_schedule_has_one_row_per_document_as_the_profile_lays_out() {
     let f = folders();
     let factor = factor("csv-factor", &f);
-    let answer = factor.submit_assignment(&assignment("k1", "CTR-1", "A-0001")).await.unwrap();
+    let answer = factor
+        .submit_assignment(&assignment("k1", "CTR-1", "A-0001"))
+        .await
+        .unwrap();
     assert_eq!(answer.status, AssignmentStatus::Pending);
     assert_eq!(answer.reference, "ASSIGN_CTR-1_A-0001.csv");
     assert_eq!(listing(&f.outbox), ["ASSIGN_CTR-1_A-0001.csv"]);
@@ -45,7 +48,10 @@ async fn the_same_key_never_writes_a_second_file() {
         .submit_assignment(&assignment("k1", "CTR-1", "A-0002"))
         .await
         .unwrap_err();
-    assert!(matches!(&e, AdapterError::Rejected { code, .. } if code == "idempotency_key_reused"), "{e:?}");
+    assert!(
+        matches!(&e, AdapterError::Rejected { code, .. } if code == "idempotency_key_reused"),
+        "{e:?}"
+    );
     assert!(listing(&f.outbox).is_empty());
 }
 
@@ -53,7 +59,10 @@ async fn the_same_key_never_writes_a_second_file() {
 async fn a_factofrance_schedule_is_360_character_records_at_their_positions() {
     let f = folders();
     let factor = factor("factofrance", &f);
-    let answer = factor.submit_assignment(&assignment("k1", "CTR001", "A1")).await.unwrap();
+    let answer = factor
+        .submit_assignment(&assignment("k1", "CTR001", "A1"))
+        .await
+        .unwrap();
     assert_eq!(answer.reference, "FCTR001_A1_20260302.txt");
     let bytes = std::fs::read(f.outbox.join(&answer.reference)).unwrap();
     // Latin-1: "Société" is 7 bytes, so every record is 360 bytes + CR LF.
@@ -61,7 +70,9 @@ async fn a_factofrance_schedule_is_360_character_records_at_their_positions() {
     let records: Vec<&str> = text.split("\r\n").filter(|r| !r.is_empty()).collect();
     assert_eq!(records.len(), 5, "header, 3 documents, trailer");
     assert!(records.iter().all(|r| r.chars().count() == 360));
-    let at = |r: &str, from: usize, len: usize| -> String { r.chars().skip(from - 1).take(len).collect() };
+    let at = |r: &str, from: usize, len: usize| -> String {
+        r.chars().skip(from - 1).take(len).collect()
+    };
     let h = records[0];
     assert_eq!(at(h, 1, 3), "100");
     assert_eq!(at(h, 4, 6), "CTR001");
@@ -101,7 +112,10 @@ async fn an_assignment_that_does_not_fit_the_profile_writes_nothing() {
     match &e {
         AdapterError::Rejected { code, message } => {
             assert_eq!(code, "schedule_field_too_long");
-            assert!(message.contains("record 100") && message.contains("ContractNumber"), "{message}");
+            assert!(
+                message.contains("record 100") && message.contains("ContractNumber"),
+                "{message}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -120,8 +134,14 @@ async fn funding_and_approvals_are_not_exchanged_by_these_profiles() {
         requested_on: day("2026-03-02"),
     };
     let e = factor.request_funding(&request).await.unwrap_err();
-    assert!(matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"), "{e:?}");
+    assert!(
+        matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"),
+        "{e:?}"
+    );
     assert!(!e.is_retryable());
     let e = factor.poll_approval("X").await.unwrap_err();
-    assert!(matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"), "{e:?}");
+    assert!(
+        matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"),
+        "{e:?}"
+    );
 }

@@ -367,7 +367,8 @@ impl FactorAdapter for RestFactor {
             .into_iter()
             .map(FactorStatement::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        statements.sort_by(|a, b| (a.issued_on, &a.statement_id).cmp(&(b.issued_on, &b.statement_id)));
+        statements
+            .sort_by(|a, b| (a.issued_on, &a.statement_id).cmp(&(b.issued_on, &b.statement_id)));
         Ok(statements)
     }
 }
@@ -384,7 +385,10 @@ mod tests {
             client_secret: Secret::new("s"),
             timeout: Duration::from_secs(1),
         };
-        assert!(matches!(RestFactor::new(config("nope")), Err(AdapterError::Protocol(_))));
+        assert!(matches!(
+            RestFactor::new(config("nope")),
+            Err(AdapterError::Protocol(_))
+        ));
         let ok = RestFactor::new(config("https://factor.example/api/")).unwrap();
         assert_eq!(
             ok.url(&["factor", "v1", "assignments", "A/1"]).as_str(),

@@ -281,7 +281,11 @@ impl TryFrom<WireFunding> for FundingAnswer {
             reference: f.funding_id,
             status,
             raw_status: f.status,
-            amount: if status == FundingStatus::Accepted { amount } else { None },
+            amount: if status == FundingStatus::Accepted {
+                amount
+            } else {
+                None
+            },
             value_date: f.value_date,
             note: f.reason,
         })
@@ -320,7 +324,11 @@ impl TryFrom<WireApproval> for LimitAnswer {
                 a.job_id, a.status
             )));
         };
-        let amount = a.approved_amount.as_ref().map(money_from_wire).transpose()?;
+        let amount = a
+            .approved_amount
+            .as_ref()
+            .map(money_from_wire)
+            .transpose()?;
         if grants(status) && amount.is_none() {
             return Err(AdapterError::Protocol(format!(
                 "approval job {}: status {} without an approved amount",
@@ -394,7 +402,10 @@ mod tests {
     fn unknown_statuses_are_pending_and_unknown_lines_other() {
         assert_eq!(assignment_status("FUNDED"), AssignmentStatus::Funded);
         assert_eq!(assignment_status("RECEIVED"), AssignmentStatus::Pending);
-        assert_eq!(assignment_status("FUNDED_PARTIALLY"), AssignmentStatus::Pending);
+        assert_eq!(
+            assignment_status("FUNDED_PARTIALLY"),
+            AssignmentStatus::Pending
+        );
         assert_eq!(funding_status("accepted"), FundingStatus::Pending);
         assert_eq!(movement_kind("FEE_VAT"), FactorMovementKind::FeeVat);
         assert_eq!(movement_kind("FX_ADJUSTMENT"), FactorMovementKind::Other);

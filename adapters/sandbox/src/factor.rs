@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::factor_rules::{self, decide_approval, debtor_limit, next_business_day, Accepted};
+use crate::factor_rules::{self, debtor_limit, decide_approval, next_business_day, Accepted};
 use crate::factor_state::{ApprovalJob, Assignment, Collection, Drawing};
 use crate::factor_wire::{
     ApprovalBody, ApprovalView, AssignmentBody, AssignmentView, ClockHook, CollectionHook,
@@ -61,14 +61,22 @@ pub fn submit_assignment(s: &mut Sandbox, body: AssignmentBody) -> Reply {
         let credit_note = match d.document_type.as_str() {
             "INVOICE" => false,
             "CREDIT_NOTE" => true,
-            other => return invalid(format!("documents[{i}].documentType '{other}': expected INVOICE or CREDIT_NOTE")),
+            other => {
+                return invalid(format!(
+                    "documents[{i}].documentType '{other}': expected INVOICE or CREDIT_NOTE"
+                ))
+            }
         };
         let gross = match amount(s, &format!("documents[{i}].grossAmount"), &d.gross_amount) {
             Ok(g) if g > Decimal::ZERO => g,
             Ok(_) => return invalid(format!("documents[{i}].grossAmount must be positive")),
             Err(reply) => return reply,
         };
-        let claimed = match amount(s, &format!("documents[{i}].approvedAmount"), &d.approved_amount) {
+        let claimed = match amount(
+            s,
+            &format!("documents[{i}].approvedAmount"),
+            &d.approved_amount,
+        ) {
             Ok(a) => a,
             Err(reply) => return reply,
         };
@@ -76,7 +84,10 @@ pub fn submit_assignment(s: &mut Sandbox, body: AssignmentBody) -> Reply {
             return invalid(format!("documents[{i}].buyer: a legal id is required"));
         }
         if body.documents[..i].iter().any(|o| o.number == d.number) {
-            return invalid(format!("documents[{i}].number '{}' appears twice", d.number));
+            return invalid(format!(
+                "documents[{i}].number '{}' appears twice",
+                d.number
+            ));
         }
         sum += if credit_note { -gross } else { gross };
         checked.push((d, credit_note, gross, claimed));
@@ -94,11 +105,17 @@ pub fn submit_assignment(s: &mut Sandbox, body: AssignmentBody) -> Reply {
     let mut rejected = Vec::new();
     for (d, credit_note, gross, claimed) in checked {
         if s.factor.already_assigned(&body.contract_number, &d.number) {
-            rejected.push((d.number.clone(), "ALREADY_ASSIGNED: assigned in an earlier assignment".into()));
+            rejected.push((
+                d.number.clone(),
+                "ALREADY_ASSIGNED: assigned in an earlier assignment".into(),
+            ));
             continue;
         }
         if d.due_date < d.issue_date {
-            rejected.push((d.number.clone(), "DUE_BEFORE_ISSUE: due date before issue date".into()));
+            rejected.push((
+                d.number.clone(),
+                "DUE_BEFORE_ISSUE: due date before issue date".into(),
+            ));
             continue;
         }
         let ids = debtor_ids(&d.buyer);
@@ -191,7 +208,11 @@ pub fn available(s: &Sandbox, contract: &str) -> Decimal {
         .filter(|a| a.contract == contract)
         .map(|a| a.funding.advance)
         .sum();
-    let automatic = if s.config.factor.auto_fund { rights } else { Decimal::ZERO };
+    let automatic = if s.config.factor.auto_fund {
+        rights
+    } else {
+        Decimal::ZERO
+    };
     let drawn: Decimal = s
         .factor
         .drawings
@@ -210,7 +231,12 @@ pub fn request_funding(s: &mut Sandbox, body: FundingBody) -> Reply {
         Ok(_) => return invalid("requestedAmount.value must be positive"),
         Err(reply) => return reply,
     };
-    if !s.factor.assignments.iter().any(|a| a.contract == body.contract_number) {
+    if !s
+        .factor
+        .assignments
+        .iter()
+        .any(|a| a.contract == body.contract_number)
+    {
         return Reply::error(
             422,
             "UNKNOWN_CONTRACT",
@@ -325,7 +351,10 @@ pub fn add_collection(s: &mut Sandbox, hook: CollectionHook) -> Reply {
         return Reply::error(
             422,
             "INVALID_COLLECTION",
-            format!("amount {} must be positive and at most the open {open}", hook.amount),
+            format!(
+                "amount {} must be positive and at most the open {open}",
+                hook.amount
+            ),
         );
     }
     let collection = Collection {
@@ -336,7 +365,10 @@ pub fn add_collection(s: &mut Sandbox, hook: CollectionHook) -> Reply {
         paid_on,
     };
     s.factor.collections.push(collection);
-    Reply::ok(201, json!({ "invoiceNumber": hook.invoice_number, "open": (open - hook.amount).to_string() }))
+    Reply::ok(
+        201,
+        json!({ "invoiceNumber": hook.invoice_number, "open": (open - hook.amount).to_string() }),
+    )
 }
 
 /// `POST /sandbox/factor/clock`: moves the sandbox's today.

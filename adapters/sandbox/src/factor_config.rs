@@ -77,11 +77,16 @@ impl FactorConfig {
         unit("fee_vat_rate", self.fee_vat_rate)?;
         unit("interest_rate", self.interest_rate)?;
         if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(format!("factor.currency '{}': expected an ISO 4217 code", self.currency));
+            return Err(format!(
+                "factor.currency '{}': expected an ISO 4217 code",
+                self.currency
+            ));
         }
         for (id, limit) in &self.debtor_limits {
             if !id.contains(':') {
-                return Err(format!("factor.debtor_limits '{id}': expected SCHEME:VALUE"));
+                return Err(format!(
+                    "factor.debtor_limits '{id}': expected SCHEME:VALUE"
+                ));
             }
             if *limit < Decimal::ZERO {
                 return Err(format!("factor.debtor_limits '{id}': negative limit"));

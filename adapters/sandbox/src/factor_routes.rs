@@ -13,12 +13,27 @@ use crate::state::{Reply, Sandbox};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/factor/v1/assignments", web::post().to(submit_assignment))
-        .route("/factor/v1/assignments/{id}", web::get().to(assignment_status))
-        .route("/factor/v1/funding-requests", web::post().to(request_funding))
-        .route("/factor/v1/debtor-approvals", web::post().to(request_approval))
-        .route("/factor/v1/debtor-approvals/jobs/{id}", web::get().to(poll_approval))
+        .route(
+            "/factor/v1/assignments/{id}",
+            web::get().to(assignment_status),
+        )
+        .route(
+            "/factor/v1/funding-requests",
+            web::post().to(request_funding),
+        )
+        .route(
+            "/factor/v1/debtor-approvals",
+            web::post().to(request_approval),
+        )
+        .route(
+            "/factor/v1/debtor-approvals/jobs/{id}",
+            web::get().to(poll_approval),
+        )
         .route("/factor/v1/statements", web::get().to(statements))
-        .route("/sandbox/factor/collections", web::post().to(add_collection))
+        .route(
+            "/sandbox/factor/collections",
+            web::post().to(add_collection),
+        )
         .route("/sandbox/factor/clock", web::post().to(set_clock));
 }
 
@@ -51,23 +66,62 @@ async fn get_by_id(
 }
 
 async fn submit_assignment(data: Shared, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    post(data, req, body, Operation::SubmitAssignment, factor::submit_assignment).await
+    post(
+        data,
+        req,
+        body,
+        Operation::SubmitAssignment,
+        factor::submit_assignment,
+    )
+    .await
 }
 
-async fn assignment_status(data: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    get_by_id(data, req, &path, Operation::AssignmentStatus, factor::assignment_status).await
+async fn assignment_status(
+    data: Shared,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    get_by_id(
+        data,
+        req,
+        &path,
+        Operation::AssignmentStatus,
+        factor::assignment_status,
+    )
+    .await
 }
 
 async fn request_funding(data: Shared, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    post(data, req, body, Operation::RequestFunding, factor::request_funding).await
+    post(
+        data,
+        req,
+        body,
+        Operation::RequestFunding,
+        factor::request_funding,
+    )
+    .await
 }
 
 async fn request_approval(data: Shared, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    post(data, req, body, Operation::RequestApproval, factor::request_approval).await
+    post(
+        data,
+        req,
+        body,
+        Operation::RequestApproval,
+        factor::request_approval,
+    )
+    .await
 }
 
 async fn poll_approval(data: Shared, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    get_by_id(data, req, &path, Operation::PollApproval, factor::poll_approval).await
+    get_by_id(
+        data,
+        req,
+        &path,
+        Operation::PollApproval,
+        factor::poll_approval,
+    )
+    .await
 }
 
 async fn statements(data: Shared, req: HttpRequest) -> HttpResponse {
@@ -77,7 +131,11 @@ async fn statements(data: Shared, req: HttpRequest) -> HttpResponse {
 }
 
 /// A hook's JSON body, or a 422 naming what is wrong.
-fn hook<T: DeserializeOwned>(data: &Shared, body: &[u8], work: impl FnOnce(&mut Sandbox, T) -> Reply) -> HttpResponse {
+fn hook<T: DeserializeOwned>(
+    data: &Shared,
+    body: &[u8],
+    work: impl FnOnce(&mut Sandbox, T) -> Reply,
+) -> HttpResponse {
     let reply = match serde_json::from_slice::<T>(body) {
         Ok(typed) => work(&mut lock(data), typed),
         Err(e) => Reply::error(422, "INVALID_REQUEST", e.to_string()),

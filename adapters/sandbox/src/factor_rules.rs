@@ -68,7 +68,10 @@ pub fn decide_approval(
     legal_ids: &[String],
     requested: Decimal,
 ) -> ApprovalDecision {
-    if let Some(status) = legal_ids.iter().find_map(|id| config.unknown_status.get(id)) {
+    if let Some(status) = legal_ids
+        .iter()
+        .find_map(|id| config.unknown_status.get(id))
+    {
         return ApprovalDecision {
             unknown: true,
             ..decision(status, None, None)
@@ -175,9 +178,15 @@ mod tests {
         let ids = |id: &str| vec![id.to_string()];
         // 0002:732829320 has 20000 by default.
         let d = decide_approval(&c, RequestType::New, &ids("0002:732829320"), dec!(15000.00));
-        assert_eq!((d.status.as_str(), d.approved), ("APPROVED", Some(dec!(15000.00))));
+        assert_eq!(
+            (d.status.as_str(), d.approved),
+            ("APPROVED", Some(dec!(15000.00)))
+        );
         let d = decide_approval(&c, RequestType::New, &ids("0002:732829320"), dec!(25000));
-        assert_eq!((d.status.as_str(), d.approved), ("PARTIALLY_APPROVED", Some(dec!(20000))));
+        assert_eq!(
+            (d.status.as_str(), d.approved),
+            ("PARTIALLY_APPROVED", Some(dec!(20000)))
+        );
         let d = decide_approval(&c, RequestType::New, &ids("0002:123456789"), dec!(1));
         assert_eq!((d.status.as_str(), d.approved), ("REFUSED", None));
         let d = decide_approval(&c, RequestType::New, &ids("0002:777777777"), dec!(1));

@@ -53,22 +53,68 @@ fn movements(s: &Sandbox, contract: &str, today: NaiveDate) -> BTreeMap<NaiveDat
             days.entry(day).or_default().push(m);
         }
     };
-    for a in s.factor.assignments.iter().filter(|a| a.contract == contract && !a.accepted.is_empty()) {
+    for a in s
+        .factor
+        .assignments
+        .iter()
+        .filter(|a| a.contract == contract && !a.accepted.is_empty())
+    {
         let f = &a.funding;
-        book(a.received_on, movement("ASSIGNMENT", f.total, &a.number, format!("Assignment {}", a.number)));
+        book(
+            a.received_on,
+            movement(
+                "ASSIGNMENT",
+                f.total,
+                &a.number,
+                format!("Assignment {}", a.number),
+            ),
+        );
         let paid = |m: Movement| Movement {
             value_date: Some(a.funding_date),
             ..m
         };
         if terms.auto_fund {
-            book(a.funding_date, paid(movement("ADVANCE", -f.advance, &a.number, format!("Advance on {}", a.number))));
-            book(a.funding_date, movement("INTEREST", -f.interest, &a.number, "Financing charge to due dates".into()));
+            book(
+                a.funding_date,
+                paid(movement(
+                    "ADVANCE",
+                    -f.advance,
+                    &a.number,
+                    format!("Advance on {}", a.number),
+                )),
+            );
+            book(
+                a.funding_date,
+                movement(
+                    "INTEREST",
+                    -f.interest,
+                    &a.number,
+                    "Financing charge to due dates".into(),
+                ),
+            );
         }
-        book(a.funding_date, movement("FEE", -f.fee, &a.number, "Factoring commission".into()));
-        book(a.funding_date, movement("FEE_VAT", -f.fee_vat, &a.number, "VAT on the commission".into()));
-        book(a.funding_date, movement("RESERVE_HELD", -f.reserve, &a.number, "Reserve held".into()));
+        book(
+            a.funding_date,
+            movement("FEE", -f.fee, &a.number, "Factoring commission".into()),
+        );
+        book(
+            a.funding_date,
+            movement(
+                "FEE_VAT",
+                -f.fee_vat,
+                &a.number,
+                "VAT on the commission".into(),
+            ),
+        );
+        book(
+            a.funding_date,
+            movement("RESERVE_HELD", -f.reserve, &a.number, "Reserve held".into()),
+        );
         for d in a.accepted.iter().filter(|d| !d.credit_note) {
-            let Some(due_by) = d.due.checked_add_days(Days::new(u64::from(terms.recourse_days))) else {
+            let Some(due_by) = d
+                .due
+                .checked_add_days(Days::new(u64::from(terms.recourse_days)))
+            else {
                 continue;
             };
             let open = d.gross - s.factor.collected(&d.number, due_by);
@@ -78,9 +124,20 @@ fn movements(s: &Sandbox, contract: &str, today: NaiveDate) -> BTreeMap<NaiveDat
                     ..m
                 };
                 let label = format!("Unpaid {} days after its due date", terms.recourse_days);
-                book(due_by, invoice(movement("RECOURSE", -open, &a.number, label)));
+                book(
+                    due_by,
+                    invoice(movement("RECOURSE", -open, &a.number, label)),
+                );
                 let released = round(terms.reserve_rate * open, digits);
-                book(due_by, invoice(movement("RESERVE_RELEASED", released, &a.number, "Reserve released on recourse".into())));
+                book(
+                    due_by,
+                    invoice(movement(
+                        "RESERVE_RELEASED",
+                        released,
+                        &a.number,
+                        "Reserve released on recourse".into(),
+                    )),
+                );
             }
         }
     }
@@ -95,14 +152,29 @@ fn movements(s: &Sandbox, contract: &str, today: NaiveDate) -> BTreeMap<NaiveDat
         };
         book(d.value_date, m);
     }
-    for c in s.factor.collections.iter().filter(|c| c.contract == contract) {
+    for c in s
+        .factor
+        .collections
+        .iter()
+        .filter(|c| c.contract == contract)
+    {
         let paid = |kind, amount, label: String| Movement {
             invoice: Some(c.invoice.clone()),
             ..movement(kind, amount, &c.assignment, label)
         };
-        book(c.paid_on, paid("COLLECTION", c.amount, format!("Buyer paid {}", c.invoice)));
+        book(
+            c.paid_on,
+            paid("COLLECTION", c.amount, format!("Buyer paid {}", c.invoice)),
+        );
         let released = round(terms.reserve_rate * c.amount, digits);
-        book(c.paid_on, paid("RESERVE_RELEASED", released, "Reserve released on collection".into()));
+        book(
+            c.paid_on,
+            paid(
+                "RESERVE_RELEASED",
+                released,
+                "Reserve released on collection".into(),
+            ),
+        );
     }
     days
 }
@@ -125,7 +197,11 @@ pub fn statements(s: &Sandbox, q: StatementQuery) -> Reply {
     for (day, moves) in movements(s, &q.contract_number, today) {
         let statement_id = format!("STM-{}-{}", q.contract_number, day.format("%Y%m%d"));
         let opening = balance;
-        balance += moves.iter().filter(|m| counts(m.kind)).map(|m| m.amount).sum::<Decimal>();
+        balance += moves
+            .iter()
+            .filter(|m| counts(m.kind))
+            .map(|m| m.amount)
+            .sum::<Decimal>();
         if day < q.since {
             continue;
         }

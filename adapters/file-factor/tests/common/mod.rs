@@ -13,11 +13,15 @@ use factorgate_file_factor::FileFactor;
 use tempfile::TempDir;
 
 pub fn repo_file(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub struct Folders {
@@ -79,7 +83,13 @@ fn buyer(name: &str, scheme: &str, id: &str) -> BuyerIdentity {
     }
 }
 
-fn document(kind: DocumentKind, number: &str, b: BuyerIdentity, gross: i64, approved: i64) -> AssignedDocument {
+fn document(
+    kind: DocumentKind,
+    number: &str,
+    b: BuyerIdentity,
+    gross: i64,
+    approved: i64,
+) -> AssignedDocument {
     AssignedDocument {
         kind,
         number: number.into(),
@@ -108,7 +118,13 @@ pub fn assignment(key: &str, contract: &str, number: &str) -> AssignmentSubmissi
         assigned_on: day("2026-03-02"),
         documents: vec![
             document(DocumentKind::Invoice, "F-1", one, 600_000, 600_000),
-            document(DocumentKind::Invoice, "F-2", two.clone(), 1_000_000, 750_000),
+            document(
+                DocumentKind::Invoice,
+                "F-2",
+                two.clone(),
+                1_000_000,
+                750_000,
+            ),
             document(DocumentKind::CreditNote, "AV-1", two, 100_000, 0),
         ],
         total: eur(1_500_000),
