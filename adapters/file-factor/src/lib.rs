@@ -12,6 +12,7 @@ mod outbox;
 pub mod profile;
 mod schedule;
 mod statement;
+mod statement_profile;
 pub mod text;
 
 use std::path::{Path, PathBuf};
