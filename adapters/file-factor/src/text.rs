@@ -83,7 +83,7 @@ pub fn fit(
         }
         return Ok(value.chars().take(len).collect());
     }
-    let fill: String = std::iter::repeat(pad).take(len - count).collect();
+    let fill = pad.to_string().repeat(len - count);
     Ok(match align {
         Align::Left => format!("{value}{fill}"),
         Align::Right => format!("{fill}{value}"),
