@@ -95,3 +95,35 @@ impl FactorConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::SandboxConfig;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn the_factor_terms_are_read_from_toml_and_checked() {
+        let c = SandboxConfig::from_toml_str("").unwrap();
+        assert_eq!(c.factor.advance_rate, Decimal::new(90, 2));
+        assert!(c.factor.auto_fund);
+        let c = SandboxConfig::from_toml_str(
+            "[factor]\nadvance_rate = \"0.85\"\nauto_fund = false\n\
+             debtor_limits = { \"0002:552100554\" = \"1000.00\" }\n\
+             [fail_first]\nsubmit_assignment = 2\n",
+        )
+        .unwrap();
+        assert_eq!(c.factor.advance_rate, Decimal::new(85, 2));
+        assert!(!c.factor.auto_fund);
+        assert_eq!(
+            c.factor.debtor_limits["0002:552100554"],
+            Decimal::new(100_000, 2)
+        );
+        assert_eq!(c.fail_first.submit_assignment, 2);
+        let e = SandboxConfig::from_toml_str("[factor]\nreserve_rate = \"1.5\"\n").unwrap_err();
+        assert!(e.contains("factor.reserve_rate"), "{e}");
+        let e =
+            SandboxConfig::from_toml_str("[factor]\ndebtor_limits = { \"552100554\" = \"1\" }\n")
+                .unwrap_err();
+        assert!(e.contains("552100554"), "{e}");
+    }
+}

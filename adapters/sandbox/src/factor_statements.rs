@@ -188,9 +188,14 @@ fn counts(kind: &str) -> bool {
 pub fn statements(s: &Sandbox, q: StatementQuery) -> Reply {
     let today = s.today();
     let currency = s.config.factor.currency.clone();
-    let money = |value: Decimal| Money {
-        value,
-        currency: currency.clone(),
+    let digits = minor_digits(&currency);
+    // Written with the currency's decimals: "0.00", not "0".
+    let money = |mut value: Decimal| {
+        value.rescale(digits);
+        Money {
+            value,
+            currency: currency.clone(),
+        }
     };
     let mut balance = Decimal::ZERO;
     let mut list = Vec::new();
