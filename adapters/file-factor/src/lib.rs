@@ -37,13 +37,13 @@ pub struct FileFactor {
 }
 
 /// Folders that must exist before the first call.
-fn check_folder(kind: &str, path: &Path) -> Result<(), ProfileError> {
+fn check_folder(kind: &'static str, path: &Path) -> Result<(), ProfileError> {
     if path.is_dir() {
         Ok(())
     } else {
-        Err(ProfileError::Invalid {
+        Err(ProfileError::FolderMissing {
+            kind,
             path: path.to_path_buf(),
-            message: format!("the {kind} folder does not exist"),
         })
     }
 }

@@ -24,6 +24,9 @@ pub enum ProfileError {
     },
     #[error("profile {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// The outbox or inbox folder the connection names does not exist.
+    #[error("the {kind} folder {path} does not exist")]
+    FolderMissing { kind: &'static str, path: PathBuf },
 }
 
 impl ProfileError {
@@ -31,6 +34,7 @@ impl ProfileError {
         match self {
             ProfileError::Unreadable { .. } => "profile_unreadable",
             ProfileError::Invalid { .. } => "profile_invalid",
+            ProfileError::FolderMissing { .. } => "file_factor_folder_missing",
         }
     }
 }

@@ -138,6 +138,16 @@ mod tests {
     }
 
     #[test]
+    fn what_is_written_reads_back_the_same() {
+        for minor in [0, 5, -5, 120_050, -1_200_050, 99_999_999_999] {
+            for decimal in [Decimal::Minor, Decimal::Point, Decimal::Comma] {
+                let text = format_amount(minor, 2, decimal);
+                assert_eq!(parse_amount(&text, 2, decimal), Ok(minor), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn fields_are_padded_or_refused_when_too_long() {
         assert_eq!(fit("42", 5, Align::Right, '0', false).unwrap(), "00042");
         assert_eq!(fit("AB", 4, Align::Left, ' ', false).unwrap(), "AB  ");

@@ -145,3 +145,67 @@ async fn funding_and_approvals_are_not_exchanged_by_these_profiles() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn a_schedule_and_the_statement_that_takes_it_over_agree() {
+    let f = folders();
+    let factor = factor("csv-factor", &f);
+    let a = assignment("k1", "CTR-1", "A-0001");
+    let sent = factor.submit_assignment(&a).await.unwrap();
+    // What we wrote: invoices minus credit notes, read back from the file.
+    let text = std::fs::read_to_string(f.outbox.join(&sent.reference)).unwrap();
+    let written: i64 = text
+        .lines()
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<&str> = row.split(';').collect();
+            let cents = factorgate_file_factor::text::parse_amount(
+                cells[10],
+                2,
+                factorgate_file_factor::profile::Decimal::Point,
+            )
+            .unwrap();
+            if cells[3] == "CRN" {
+                -cents
+            } else {
+                cents
+            }
+        })
+        .sum();
+    // 6000.00 + 10000.00 - 1000.00.
+    assert_eq!(written, 1_500_000);
+    assert_eq!(written, a.total.minor);
+    // What the factor's statement says it took over for that batch.
+    std::fs::copy(
+        fixture("STATEMENT_CTR-1_2026-03.csv"),
+        f.inbox.join("STATEMENT_CTR-1_2026-03.csv"),
+    )
+    .unwrap();
+    let statements = factor
+        .fetch_statements("CTR-1", day("2026-03-01"))
+        .await
+        .unwrap();
+    let taken: i64 = statements[0]
+        .lines
+        .iter()
+        .filter(|l| l.kind == factorgate_adapter::FactorMovementKind::Assignment)
+        .filter(|l| l.assignment_number.as_deref() == Some("A-0001"))
+        .map(|l| l.amount.minor)
+        .sum();
+    assert_eq!(taken, written);
+}
+
+#[test]
+fn a_missing_outbox_is_refused_with_its_own_code() {
+    let f = folders();
+    let profile = repo_file("schemas/csv-factor/1/profile.toml");
+    let missing = f.root.path().join("nowhere");
+    let e = factorgate_file_factor::FileFactor::new(&profile, &missing, &f.inbox)
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "file_factor_folder_missing");
+    assert!(
+        e.to_string().contains("outbox folder") && e.to_string().contains("nowhere"),
+        "{e}"
+    );
+}
