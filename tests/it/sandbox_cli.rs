@@ -1,4 +1,4 @@
-//! `factorgate sandbox`: the simulated insurer from the command line.
+//! `factorgate sandbox`: the simulated insurer and factor from the command line.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -72,4 +72,42 @@ fn a_bad_sandbox_config_is_refused_naming_the_field() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("error[sandbox_config_invalid]"), "{err}");
     assert!(err.contains("request_limits"), "{err}");
+}
+
+#[test]
+fn sandbox_also_serves_the_factor() {
+    let mut child = Running(
+        factorgate()
+            .args(["sandbox", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let lines: Vec<String> = BufReader::new(child.0.stdout.take().unwrap())
+        .lines()
+        .take(7)
+        .map(|l| l.unwrap())
+        .collect();
+    let factor = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("sandbox factor:  "))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let url = factor
+        .strip_suffix("/factor/v1 (same token endpoint)")
+        .unwrap();
+    let host = url.strip_prefix("http://").unwrap();
+    let body = r#"{"today": "2026-03-02"}"#;
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST /sandbox/factor/clock HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    drop(child);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"today\":\"2026-03-02\""), "{answer}");
 }
