@@ -8,6 +8,7 @@
 //! the files to and from the factor (SFTP, portal) is outside: the
 //! adapter holds no state but what it writes there.
 
+mod funding;
 mod outbox;
 pub mod profile;
 mod schedule;
@@ -21,7 +22,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use factorgate_adapter::{
     AdapterError, AssignmentAnswer, AssignmentStatus, AssignmentSubmission, DebtorApprovalRequest,
-    FactorAdapter, FactorStatement, FundingAnswer, FundingRequest, LimitAnswer, RejectedDocument,
+    FactorAdapter, FactorStatement, FundingAnswer, FundingRequest, FundingStatus, LimitAnswer,
+    RejectedDocument,
 };
 use tracing::Instrument;
 
@@ -230,9 +232,40 @@ impl FactorAdapter for FileFactor {
 
     async fn request_funding(
         &self,
-        _request: &FundingRequest,
+        request: &FundingRequest,
     ) -> Result<FundingAnswer, AdapterError> {
-        Err(self.not_supported("funding request"))
+        let Some(funding) = &self.profile.funding_request else {
+            return Err(self.not_supported("funding request"));
+        };
+        let span = tracing::info_span!(
+            "factor_call",
+            adapter = "file",
+            profile = %self.profile.factor,
+            operation = "request_funding",
+            idempotency_key = %request.idempotency_key,
+        );
+        async {
+            let name = funding.file_name(request);
+            let bytes = funding
+                .render(request)
+                .map_err(|message| AdapterError::Rejected {
+                    code: "funding_file_unwritable".into(),
+                    message,
+                })?;
+            let written =
+                outbox::write_once(&self.outbox, &name, &request.idempotency_key, &bytes)?;
+            tracing::info!(file = %name, ?written, "funding request in the outbox");
+            Ok(FundingAnswer {
+                reference: name,
+                status: FundingStatus::Pending,
+                raw_status: "WRITTEN_TO_OUTBOX".into(),
+                amount: None,
+                value_date: None,
+                note: None,
+            })
+        }
+        .instrument(span)
+        .await
     }
 
     async fn request_approval(

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use factorgate_adapter::AssignmentStatus;
 
+pub use crate::funding::{FundingColumn, FundingProfile, FundingValue};
+
 pub use crate::statement_profile::{
     AmountField, Locator, StatementHeader, StatementLineFields, StatementProfile, StatementTrailer,
     TrailerTotal,
@@ -161,6 +163,9 @@ pub struct Profile {
     pub statement: StatementProfile,
     #[serde(default)]
     pub acknowledgement: Option<AckProfile>,
+    /// Funding requests written as files; absent: not exchanged by file.
+    #[serde(default)]
+    pub funding_request: Option<FundingProfile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -298,6 +303,9 @@ impl Profile {
         let profile: Profile = toml::from_str(text).map_err(|e| e.to_string())?;
         profile.schedule.validate()?;
         profile.statement.validate()?;
+        if let Some(funding) = &profile.funding_request {
+            funding.validate()?;
+        }
         if let Some(ack) = &profile.acknowledgement {
             if !ack.file_name.contains("{stem}") {
                 return Err("acknowledgement.file_name must contain {stem}".into());

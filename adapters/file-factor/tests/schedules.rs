@@ -124,22 +124,36 @@ async fn an_assignment_that_does_not_fit_the_profile_writes_nothing() {
 }
 
 #[tokio::test]
-async fn funding_and_approvals_are_not_exchanged_by_these_profiles() {
+async fn funding_is_a_file_where_the_profile_says_so_and_refused_otherwise() {
     let f = folders();
-    let factor = factor("csv-factor", &f);
     let request = factorgate_adapter::FundingRequest {
-        idempotency_key: "f1".into(),
+        idempotency_key: "f-1".into(),
         contract_number: "CTR-1".into(),
-        amount: eur(100_000),
+        amount: eur(1_000_050),
         requested_on: day("2026-03-02"),
     };
-    let e = factor.request_funding(&request).await.unwrap_err();
+    // csv-factor has a [funding_request] section: one row, 10000.50 EUR.
+    let csv = factor("csv-factor", &f);
+    let answer = csv.request_funding(&request).await.unwrap();
+    assert_eq!(answer.status, factorgate_adapter::FundingStatus::Pending);
+    assert_eq!(answer.reference, "FUNDING_CTR-1_20260302_f-1.csv");
+    let text = std::fs::read_to_string(f.outbox.join(&answer.reference)).unwrap();
+    assert_eq!(
+        text,
+        "contract;amount;currency;requested_on;reference\nCTR-1;10000.50;EUR;2026-03-02;f-1\n"
+    );
+    let again = csv.request_funding(&request).await.unwrap();
+    assert_eq!(again.reference, answer.reference);
+    assert_eq!(listing(&f.outbox).len(), 1, "the same key writes one file");
+    // factofrance has none; neither profile exchanges debtor approvals.
+    let ff = factor("factofrance", &f);
+    let e = ff.request_funding(&request).await.unwrap_err();
     assert!(
         matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"),
         "{e:?}"
     );
     assert!(!e.is_retryable());
-    let e = factor.poll_approval("X").await.unwrap_err();
+    let e = csv.poll_approval("X").await.unwrap_err();
     assert!(
         matches!(&e, AdapterError::Rejected { code, .. } if code == "not_supported_by_profile"),
         "{e:?}"
