@@ -216,9 +216,15 @@ fn a_profile_with_a_missing_column_is_refused_when_loaded() {
     let e = Profile::from_toml_str(&text).unwrap_err();
     assert!(e.contains("missing field: nothing gives the amount"), "{e}");
     // A funding request file without its amount.
-    let text = profile_without("csv-factor", "  { name = \"amount\", value = \"amount\" },\n");
+    let text = profile_without(
+        "csv-factor",
+        "  { name = \"amount\", value = \"amount\" },\n",
+    );
     let e = Profile::from_toml_str(&text).unwrap_err();
-    assert!(e.contains("funding_request.columns: missing field: no column gives Amount"), "{e}");
+    assert!(
+        e.contains("funding_request.columns: missing field: no column gives Amount"),
+        "{e}"
+    );
     // A fixed-width detail record without its due date.
     let text = profile_without(
         "factofrance",
