@@ -11,3 +11,5 @@ pub mod outbox;
 pub mod party;
 pub mod payment;
 pub mod terms;
+pub mod matching;
+pub mod statement;

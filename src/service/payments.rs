@@ -106,6 +106,16 @@ pub fn record_payment(
     ctx: &Context,
     input: &PaymentInput,
 ) -> Result<Payment, ServiceError> {
+    write_tx(conn, |conn| record_payment_in(conn, ctx, input))
+}
+
+/// [`record_payment`] inside the caller's transaction: statement
+/// reconciliation records a statement's payments in one.
+pub fn record_payment_in(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    input: &PaymentInput,
+) -> Result<Payment, ServiceError> {
     let currency = Currency::from_code(input.currency.trim())
         .map_err(|e| ServiceError::invalid(e.code(), "currency", e.to_string()))?;
     let amount = parse_amount("amount", &input.amount, currency)?;
@@ -131,7 +141,7 @@ pub fn record_payment(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    write_tx(conn, |conn| {
+    {
         let buyer_id = match (&input.buyer_id, &input.buyer_legal_id) {
             (Some(id), None) => buyers::table
                 .find(id)
@@ -241,7 +251,7 @@ pub fn record_payment(
         post(conn, ctx, &draft)?;
         let allocs = load_allocations(conn, &row.id)?;
         to_payment(row, allocs)
-    })
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
