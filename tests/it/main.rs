@@ -2,6 +2,7 @@
 
 mod api;
 mod api_imports;
+mod camt_fixtures;
 mod cii_fixtures;
 mod claims;
 mod cli;
