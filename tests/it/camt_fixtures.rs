@@ -15,7 +15,7 @@ use factorgate::formats::statement::{
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/camt/");
 
 /// Every file of tests/fixtures/camt (checked against the directory below).
-const ALL: [&str; 21] = [
+const ALL: [&str; 22] = [
     "Subite-eu-camt-to-coda__BE68793230773034-202412.xml",
     "Subite-eu-camt-to-coda__LT625883379695428516_CAMT_053_2024-03-12.xml",
     "Subite-eu-camt-to-coda__LT625883379695428516_CAMT_053_2024-03-13.xml",
@@ -37,6 +37,7 @@ const ALL: [&str; 21] = [
     "viafintech-camt_parser__053_valid_example_with_batch.xml",
     "viafintech-camt_parser__053_valid_example_with_datetime.xml",
     "viafintech-camt_parser__053_valid_example_with_debit.xml",
+    "viafintech-camt_parser__054_valid_example.xml",
 ];
 
 fn read(name: &str) -> Result<StatementFile, StatementError> {
@@ -226,7 +227,9 @@ fn genkgo_camt054_notifications() {
     let m = &f.statements[0].entries[0].movements()[0];
     assert_eq!(m.counterparty_name.as_deref(), Some("Example Creditor 3 - V1"));
     assert_eq!(m.counterparty_iban.as_deref(), Some("CH4112345003131313131"));
-    assert_eq!(f.statements[0].entries[0].details[0].amount.map(|a| a.minor()), Some(-310));
+    // The first detail carries its own indicator, CRDT (line 101 of the
+    // file), under the DBIT entry: CHF +3.10 as written.
+    assert_eq!(f.statements[0].entries[0].details[0].amount.map(|a| a.minor()), Some(310));
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod insurance_terms;
 mod intake_formats;
 mod ledger;
 mod outbox;
+mod statements;
 mod outbox_http;
 mod outbox_kill;
 mod sandbox_cli;
