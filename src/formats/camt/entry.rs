@@ -29,7 +29,9 @@ pub fn read_entry<R: BufRead>(
         details: Vec::new(),
     };
     let mut raw_details = Vec::new();
-    while let Some((c, attrs)) = r.child()? {
+    let mut c = String::new();
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut attrs)? {
         match c.as_str() {
             "NtryRef" => entry.entry_ref = non_empty(r.text()?),
             "Amt" => amount = Some(read_amount(r, &c, &attrs)?),
@@ -41,7 +43,9 @@ pub fn read_entry<R: BufRead>(
             "AcctSvcrRef" => entry.servicer_ref = non_empty(r.text()?),
             "AddtlNtryInf" => entry.additional_info = non_empty(r.text()?),
             "NtryDtls" => {
-                while let Some((d, _)) = r.child()? {
+                let mut d = String::new();
+                let mut d_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut d, &mut d_attrs)? {
                     if d == "TxDtls" {
                         raw_details.push(read_details(r)?);
                     } else {
@@ -68,7 +72,13 @@ pub fn read_entry<R: BufRead>(
 
 fn non_empty(s: String) -> Option<String> {
     let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    if t.is_empty() {
+        None
+    } else if t.len() == s.len() {
+        Some(s)
+    } else {
+        Some(t.to_string())
+    }
 }
 
 /// `<Sts>BOOK</Sts>` up to v9, `<Sts><Cd>BOOK</Cd></Sts>` from v10.
@@ -146,10 +156,14 @@ impl RawDetail {
 
 fn read_details<R: BufRead>(r: &mut GuardedReader<R>) -> Result<RawDetail, StatementError> {
     let mut d = RawDetail::default();
-    while let Some((c, attrs)) = r.child()? {
+    let mut c = String::new();
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut attrs)? {
         match c.as_str() {
             "Refs" => {
-                while let Some((f, _)) = r.child()? {
+                let mut f = String::new();
+                let mut f_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut f, &mut f_attrs)? {
                     match f.as_str() {
                         "EndToEndId" => {
                             d.end_to_end_id =
@@ -164,7 +178,9 @@ fn read_details<R: BufRead>(r: &mut GuardedReader<R>) -> Result<RawDetail, State
             "AmtDtls" => d.amount_details = read_amount_details(r)?,
             "CdtDbtInd" => d.credit = Some(read_indicator(r, &c)?),
             "RltdPties" => {
-                while let Some((p, _)) = r.child()? {
+                let mut p = String::new();
+                let mut p_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut p, &mut p_attrs)? {
                     match p.as_str() {
                         "Dbtr" => d.debtor.name = read_party_name(r)?,
                         "Cdtr" => d.creditor.name = read_party_name(r)?,
@@ -175,7 +191,9 @@ fn read_details<R: BufRead>(r: &mut GuardedReader<R>) -> Result<RawDetail, State
                 }
             }
             "RmtInf" => {
-                while let Some((p, _)) = r.child()? {
+                let mut p = String::new();
+                let mut p_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut p, &mut p_attrs)? {
                     match p.as_str() {
                         "Ustrd" => {
                             if let Some(t) = non_empty(r.text()?) {
@@ -199,7 +217,9 @@ fn read_amount_details<R: BufRead>(
 ) -> Result<Option<Money>, StatementError> {
     let mut tx = None;
     let mut instructed = None;
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         let slot = match c.as_str() {
             "TxAmt" => &mut tx,
             "InstdAmt" => &mut instructed,
@@ -208,7 +228,9 @@ fn read_amount_details<R: BufRead>(
                 continue;
             }
         };
-        while let Some((a, attrs)) = r.child()? {
+        let mut a = String::new();
+        let mut attrs: Vec<(String, String)> = Vec::new();
+        while r.child_into(&mut a, &mut attrs)? {
             if a == "Amt" {
                 *slot = Some(read_amount(r, &a, &attrs)?);
             } else {
@@ -224,7 +246,9 @@ fn read_party_name<R: BufRead>(
     r: &mut GuardedReader<R>,
 ) -> Result<Option<String>, StatementError> {
     let mut name = None;
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         match c.as_str() {
             "Nm" => name = non_empty(r.text()?),
             "Pty" => name = read_party_name(r)?.or(name),
@@ -239,10 +263,14 @@ fn read_iban_of_account<R: BufRead>(
     r: &mut GuardedReader<R>,
 ) -> Result<Option<String>, StatementError> {
     let mut iban = None;
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         if c == "Id" {
             let mut found = None;
-            while let Some((k, _)) = r.child()? {
+            let mut k = String::new();
+            let mut k_attrs: Vec<(String, String)> = Vec::new();
+            while r.child_into(&mut k, &mut k_attrs)? {
                 if k == "IBAN" {
                     found = non_empty(r.text()?.split_whitespace().collect());
                 } else {
@@ -262,9 +290,13 @@ fn read_structured<R: BufRead>(
     r: &mut GuardedReader<R>,
     refs: &mut Vec<String>,
 ) -> Result<(), StatementError> {
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         if c == "CdtrRefInf" {
-            while let Some((k, _)) = r.child()? {
+            let mut k = String::new();
+            let mut k_attrs: Vec<(String, String)> = Vec::new();
+            while r.child_into(&mut k, &mut k_attrs)? {
                 if k == "Ref" {
                     if let Some(t) = non_empty(r.text()?) {
                         refs.push(t);

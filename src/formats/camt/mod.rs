@@ -42,7 +42,9 @@ pub fn read_camt<R: BufRead>(input: R) -> Result<StatementFile, StatementError> 
     }
     // A transport envelope (e.g. a business application header beside the
     // Document, as in prowide's file): look one level down for the Document.
-    while let Some((child, _)) = r.child()? {
+    let mut child = String::new();
+    let mut child_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut child, &mut child_attrs)? {
         if child == "Document" {
             return read_document(&mut r);
         }
@@ -80,7 +82,9 @@ fn read_document<R: BufRead>(r: &mut GuardedReader<R>) -> Result<StatementFile, 
         }
     };
     let mut statements = Vec::new();
-    while let Some((child, _)) = r.child()? {
+    let mut child = String::new();
+    let mut child_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut child, &mut child_attrs)? {
         if child == part {
             statements.push(read_statement(r)?);
         } else {
@@ -103,12 +107,16 @@ fn read_statement<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Statement, Sta
         balances: Vec::new(),
         entries: Vec::new(),
     };
-    while let Some((child, _)) = r.child()? {
+    let mut child = String::new();
+    let mut child_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut child, &mut child_attrs)? {
         match child.as_str() {
             "Id" => st.id = r.text()?.trim().to_string(),
             "Acct" => read_account(r, &mut st)?,
             "FrToDt" => {
-                while let Some((c, _)) = r.child()? {
+                let mut c = String::new();
+                let mut c_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut c, &mut c_attrs)? {
                     match c.as_str() {
                         "FrDtTm" | "FrDt" => st.from_date = Some(read_date(r, &c)?),
                         "ToDtTm" | "ToDt" => st.to_date = Some(read_date(r, &c)?),
@@ -145,7 +153,9 @@ fn read_account<R: BufRead>(
     r: &mut GuardedReader<R>,
     st: &mut Statement,
 ) -> Result<(), StatementError> {
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         match c.as_str() {
             "Id" => st.account = read_account_id(r)?.unwrap_or_default(),
             "Ccy" => st.currency = Some(read_currency(r, &c)?),
@@ -160,11 +170,15 @@ pub(crate) fn read_account_id<R: BufRead>(
     r: &mut GuardedReader<R>,
 ) -> Result<Option<String>, StatementError> {
     let mut found = None;
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         match c.as_str() {
             "IBAN" => found = Some(r.text()?.split_whitespace().collect::<String>()),
             "Othr" => {
-                while let Some((o, _)) = r.child()? {
+                let mut o = String::new();
+                let mut o_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut o, &mut o_attrs)? {
                     if o == "Id" && found.is_none() {
                         found = Some(r.text()?.trim().to_string());
                     } else {
@@ -183,13 +197,19 @@ fn read_balance<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Balance, Stateme
     let mut amount = None;
     let mut credit = true;
     let mut date = None;
-    while let Some((c, attrs)) = r.child()? {
+    let mut c = String::new();
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut attrs)? {
         match c.as_str() {
             "Tp" => {
                 // Tp/CdOrPrtry/Cd or Tp/CdOrPrtry/Prtry.
-                while let Some((t, _)) = r.child()? {
+                let mut t = String::new();
+                let mut t_attrs: Vec<(String, String)> = Vec::new();
+                while r.child_into(&mut t, &mut t_attrs)? {
                     if t == "CdOrPrtry" {
-                        while let Some((k, _)) = r.child()? {
+                        let mut k = String::new();
+                        let mut k_attrs: Vec<(String, String)> = Vec::new();
+                        while r.child_into(&mut k, &mut k_attrs)? {
                             if k == "Cd" || k == "Prtry" {
                                 kind = r.text()?.trim().to_string();
                             } else {

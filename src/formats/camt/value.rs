@@ -37,8 +37,11 @@ pub fn read_amount<R: BufRead>(
     };
     let currency = Currency::from_code(&ccy)
         .map_err(|e| StatementError::invalid(e.code(), at(r, local), e.to_string()))?;
-    let money = Money::parse(&text, currency)
-        .map_err(|e| StatementError::invalid(e.code(), at(r, local), e.to_string()))?;
+    let money = match plain_minor(&text, currency.exponent()) {
+        Some(minor) => Money::new(minor, currency),
+        None => Money::parse(&text, currency)
+            .map_err(|e| StatementError::invalid(e.code(), at(r, local), e.to_string()))?,
+    };
     if money.is_negative() {
         return Err(StatementError::invalid(
             "amount_negative",
@@ -47,6 +50,46 @@ pub fn read_amount<R: BufRead>(
         ));
     }
     Ok(money)
+}
+
+/// The common case read without a decimal type: "1234.5" (digits, at most
+/// one point, decimals beyond the currency's all zeros) in minor units.
+/// Anything else (signs, over-precise, too long) is left to `Money::parse`,
+/// which accepts or refuses it with its reason.
+fn plain_minor(text: &str, exponent: u8) -> Option<i64> {
+    let t = text.trim().as_bytes();
+    if t.is_empty() || t.len() > 18 {
+        return None;
+    }
+    let mut minor: i64 = 0;
+    let mut decimals: Option<u8> = None;
+    for &b in t {
+        match b {
+            b'0'..=b'9' => {
+                let d = i64::from(b - b'0');
+                match decimals {
+                    Some(n) if n >= exponent => {
+                        if d != 0 {
+                            return None;
+                        }
+                        decimals = Some(n + 1);
+                    }
+                    Some(n) => {
+                        minor = minor * 10 + d;
+                        decimals = Some(n + 1);
+                    }
+                    None => minor = minor * 10 + d,
+                }
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let used = decimals.unwrap_or(0).min(exponent);
+    if decimals == Some(0) && t.len() == 1 {
+        return None;
+    }
+    minor.checked_mul(10i64.checked_pow(u32::from(exponent - used))?)
 }
 
 pub fn read_currency<R: BufRead>(
@@ -107,7 +150,9 @@ pub fn read_date_choice<R: BufRead>(
     r: &mut GuardedReader<R>,
 ) -> Result<Option<NaiveDate>, StatementError> {
     let mut date = None;
-    while let Some((c, _)) = r.child()? {
+    let mut c = String::new();
+    let mut c_attrs: Vec<(String, String)> = Vec::new();
+    while r.child_into(&mut c, &mut c_attrs)? {
         match c.as_str() {
             "Dt" | "DtTm" => date = Some(read_date(r, &c)?),
             _ => r.skip()?,
@@ -124,6 +169,22 @@ pub fn negate<R: BufRead>(m: Money, r: &GuardedReader<R>) -> Result<Money, State
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_amounts_in_minor_units() {
+        // EUR (2): "18.150" is 1815 (a trailing zero), "8.85" 885, "7" 700,
+        // "0.5" 50; "18.155" and "-1" go to the decimal parser.
+        assert_eq!(plain_minor("18.150", 2), Some(1815));
+        assert_eq!(plain_minor("8.85", 2), Some(885));
+        assert_eq!(plain_minor("7", 2), Some(700));
+        assert_eq!(plain_minor("0.5", 2), Some(50));
+        assert_eq!(plain_minor("18.155", 2), None);
+        assert_eq!(plain_minor("-1", 2), None);
+        assert_eq!(plain_minor(".", 2), None);
+        // JPY (0): "2700" is 2700; RON "5442.09000" is 544209.
+        assert_eq!(plain_minor("2700", 0), Some(2700));
+        assert_eq!(plain_minor("5442.09000", 2), Some(544_209));
+    }
 
     #[test]
     fn dates_are_read_leniently() {

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::payment::{AllocationInput, PaymentInput};
 use crate::ledger::{EntryDraft, EntryLine, JournalCode};
 use crate::money::{format_minor, Currency};
-use crate::service::ledger::post;
-use crate::service::payments::record_payment_in;
+use crate::service::ledger::{post, PreparedEntries};
+use crate::service::payments::{record_payment_in, PlannedPayment};
 use crate::service::{Context, ServiceError};
 use crate::store::DbConnection;
 
@@ -87,30 +87,67 @@ pub fn apply_payment(
     };
     let payment = record_payment_in(conn, ctx, &input)?;
     if payment.unallocated.minor() > 0 {
-        let roles = ctx.chart.roles();
-        let label = format!("Trop-perçu {}", payment.id);
-        let amount = payment.unallocated.minor();
-        post(
-            conn,
-            ctx,
-            &EntryDraft {
-                journal: JournalCode::Bank.code().to_string(),
-                date: line.date,
-                label: label.clone(),
-                piece_ref: piece(line),
-                piece_date: line.date,
-                event_kind: CREDIT_RECLASSIFIED.to_string(),
-                event_id: payment.id.clone(),
-                lines: vec![
-                    EntryLine::debit(&roles.receivable, amount, line.currency, &label)
-                        .with_buyer(&proposal.buyer_id),
-                    EntryLine::credit(&roles.customer_credit, amount, line.currency, &label)
-                        .with_buyer(&proposal.buyer_id),
-                ],
-            },
-        )?;
+        let draft = credit_reclassified(ctx, line, &payment.id, &proposal.buyer_id, payment.unallocated.minor());
+        post(conn, ctx, &draft)?;
     }
     Ok(payment.id)
+}
+
+/// D 411 / C 4191: an overpayment's rest moved to the buyer's credit.
+fn credit_reclassified(
+    ctx: &Context,
+    line: &LineMoney,
+    payment_id: &str,
+    buyer_id: &str,
+    amount: i64,
+) -> EntryDraft {
+    let roles = ctx.chart.roles();
+    let label = format!("Trop-perçu {payment_id}");
+    EntryDraft {
+        journal: JournalCode::Bank.code().to_string(),
+        date: line.date,
+        label: label.clone(),
+        piece_ref: piece(line),
+        piece_date: line.date,
+        event_kind: CREDIT_RECLASSIFIED.to_string(),
+        event_id: payment_id.to_string(),
+        lines: vec![
+            EntryLine::debit(&roles.receivable, amount, line.currency, &label).with_buyer(buyer_id),
+            EntryLine::credit(&roles.customer_credit, amount, line.currency, &label)
+                .with_buyer(buyer_id),
+        ],
+    }
+}
+
+/// The batch form of [`apply_payment`] used at import: the payment is
+/// planned (recorded with the statement's others by
+/// `payments::record_planned_payments`) and an overpayment's
+/// reclassification added to the statement's entries. Returns the payment.
+pub fn plan_payment(
+    batch: &mut PreparedEntries,
+    ctx: &Context,
+    line: &LineMoney,
+    proposal: &StoredProposal,
+) -> Result<PlannedPayment, ServiceError> {
+    let id = crate::service::new_id();
+    if proposal.unallocated_minor > 0 {
+        let draft = credit_reclassified(ctx, line, &id, &proposal.buyer_id, proposal.unallocated_minor);
+        batch.add(ctx, &draft, None)?;
+    }
+    Ok(PlannedPayment {
+        id,
+        buyer_id: proposal.buyer_id.clone(),
+        received_on: line.date,
+        currency: line.currency,
+        amount: line.amount,
+        reference: piece(line),
+        external_id: format!("statement-line:{}", line.movement_id),
+        allocations: proposal
+            .allocations
+            .iter()
+            .map(|a| (a.invoice_id.clone(), a.amount_minor))
+            .collect(),
+    })
 }
 
 fn suspense_entry(ctx: &Context, line: &LineMoney, clear: bool) -> EntryDraft {
@@ -140,13 +177,15 @@ fn suspense_entry(ctx: &Context, line: &LineMoney, clear: bool) -> EntryDraft {
     }
 }
 
-/// D 512 / C 471 for a credit not applied at import.
+/// D 512 / C 471 for a credit not applied at import: checked and added to
+/// the statement's batch of entries, written together at its end (same
+/// transaction). Returns the entry's id.
 pub fn park_in_suspense(
-    conn: &mut DbConnection,
+    batch: &mut PreparedEntries,
     ctx: &Context,
     line: &LineMoney,
 ) -> Result<String, ServiceError> {
-    post(conn, ctx, &suspense_entry(ctx, line, false))
+    batch.add(ctx, &suspense_entry(ctx, line, false), None)
 }
 
 /// D 471 / C 512 when a parked line is resolved (the payment then posts

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::apply::{apply_payment, park_in_suspense, LineMoney, ProposedAllocation, StoredProposal};
+use super::apply::{park_in_suspense, plan_payment, LineMoney, ProposedAllocation, StoredProposal};
 use super::index::load_index;
 use super::{LineState, SourceKind};
 use crate::domain::matching::{match_line, LineFacts, MatchIndex, Method, Outcome, DEFAULT_THRESHOLD};
@@ -18,6 +18,8 @@ use crate::formats::statement::{read_statement_file, Movement, Statement};
 use crate::insert_rows;
 use crate::money::{Currency, Money};
 use crate::service::imports::FileStatus;
+use crate::service::ledger::{insert_prepared, PreparedEntries};
+use crate::service::payments::{record_planned_payments, PlannedPayment};
 use crate::service::{new_id, now, Context, ServiceError};
 use crate::store::rows::{MovementRow, StatementRow};
 use crate::store::schema::{buyer_bank_accounts, statement_movements, statements};
@@ -283,6 +285,8 @@ fn import_one(
         known_lines: 0,
     };
     let mut rows: Vec<MovementRow> = Vec::with_capacity(new_count);
+    let mut parked = PreparedEntries::with_capacity(new_count / 4);
+    let mut planned: Vec<PlannedPayment> = Vec::with_capacity(new_count);
     for (m, key) in movements.iter().zip(keys) {
         if known.contains(&key) {
             summary.known_lines += 1;
@@ -300,7 +304,7 @@ fn import_one(
             });
             continue;
         }
-        let row = decide(conn, ctx, opts, st, m, key, &statement_id, index)?;
+        let row = decide(conn, ctx, opts, st, m, key, &statement_id, index, &mut parked, &mut planned)?;
         summary.new_lines += 1;
         report.new_lines += 1;
         match row.state.as_str() {
@@ -325,6 +329,14 @@ fn import_one(
             tracing::info!(lines = report.new_lines, "statement lines matched");
         }
     }
+    // Payments first (the lines name them), then suspense and credit
+    // entries, then the lines.
+    if !planned.is_empty() {
+        record_planned_payments(conn, ctx, &planned)?;
+    }
+    if !parked.is_empty() {
+        insert_prepared(conn, &parked)?;
+    }
     insert_rows!(conn, statement_movements::table, rows.as_slice())?;
     report.statements.push(summary);
     Ok(())
@@ -341,6 +353,8 @@ fn decide(
     key: String,
     statement_id: &str,
     index: &mut Option<MatchIndex>,
+    parked: &mut PreparedEntries,
+    planned: &mut Vec<PlannedPayment>,
 ) -> Result<MovementRow, ServiceError> {
     let id = new_id();
     let mut row = MovementRow {
@@ -425,7 +439,9 @@ fn decide(
                 ServiceError::conflict("internal", format!("proposal not serialisable: {e}"))
             })?);
             if p.score >= opts.threshold {
-                row.payment_id = Some(apply_payment(conn, ctx, &money, &stored)?);
+                let payment = plan_payment(parked, ctx, &money, &stored)?;
+                row.payment_id = Some(payment.id.clone());
+                planned.push(payment);
                 row.state = LineState::Matched.as_str().to_string();
                 row.resolved_at = Some(now());
                 for (i, a) in &p.allocations {
@@ -439,12 +455,12 @@ fn decide(
                     }
                 }
             } else {
-                row.suspense_entry_id = Some(park_in_suspense(conn, ctx, &money)?);
+                row.suspense_entry_id = Some(park_in_suspense(parked, ctx, &money)?);
                 row.state = LineState::Suggested.as_str().to_string();
             }
         }
         Outcome::NoMatch { explanation } => {
-            row.suspense_entry_id = Some(park_in_suspense(conn, ctx, &money)?);
+            row.suspense_entry_id = Some(park_in_suspense(parked, ctx, &money)?);
             row.state = LineState::Unmatched.as_str().to_string();
             row.explanation = Some(explanation);
         }
