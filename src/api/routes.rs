@@ -306,7 +306,12 @@ static ROUTES: &[RouteSpec] = &[
         BOOKS,
         Op::RejectSuggestion,
     ),
-    route("GET", "/v1/reconciliation/unmatched", BOOKS, Op::ListUnmatched),
+    route(
+        "GET",
+        "/v1/reconciliation/unmatched",
+        BOOKS,
+        Op::ListUnmatched,
+    ),
     route(
         "POST",
         "/v1/reconciliation/unmatched/{id}/assign",

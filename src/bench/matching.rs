@@ -46,12 +46,48 @@ fn line_xml(out: &mut String, i: usize, buyers: usize) -> i64 {
     let (number, gross, _) = invoice(b, buyers);
     let (_, gross2, _) = invoice(b + buyers, buyers);
     let (name, acct, text, strd, amount) = match i % 10 {
-        0..=2 => (format!("Buyer {b}"), None, "paiement".to_string(), reference_for(&number), gross),
-        3 | 4 => (format!("Buyer {b}"), None, format!("Facture n° {number} merci"), None, gross),
-        5 => (format!("BUYER {b} SAS"), Some(iban(b)), "VIREMENT".into(), None, gross),
-        6 => (format!("Buyer {b}"), Some(iban(b)), "VIR".into(), None, gross + gross2),
-        7 => (format!("Buyer {b}"), None, format!("acompte {number}"), None, gross / 2),
-        8 => ("Unknown Payer Ltd".into(), Some("DE00UNKNOWN".into()), "donation".into(), None, 4_242),
+        0..=2 => (
+            format!("Buyer {b}"),
+            None,
+            "paiement".to_string(),
+            reference_for(&number),
+            gross,
+        ),
+        3 | 4 => (
+            format!("Buyer {b}"),
+            None,
+            format!("Facture n° {number} merci"),
+            None,
+            gross,
+        ),
+        5 => (
+            format!("BUYER {b} SAS"),
+            Some(iban(b)),
+            "VIREMENT".into(),
+            None,
+            gross,
+        ),
+        6 => (
+            format!("Buyer {b}"),
+            Some(iban(b)),
+            "VIR".into(),
+            None,
+            gross + gross2,
+        ),
+        7 => (
+            format!("Buyer {b}"),
+            None,
+            format!("acompte {number}"),
+            None,
+            gross / 2,
+        ),
+        8 => (
+            "Unknown Payer Ltd".into(),
+            Some("DE00UNKNOWN".into()),
+            "donation".into(),
+            None,
+            4_242,
+        ),
         _ => (format!("Buyer {b}"), Some(iban(b)), "".into(), None, 1_234),
     };
     let acct = acct
@@ -126,9 +162,11 @@ fn configure_ibans(store: &Store, buyers_count: usize) -> CliResult {
                 })
                 .collect();
             for v in values.chunks(200) {
-                factorgate::on_backend!(&mut *conn, |c| diesel::insert_into(buyer_bank_accounts::table)
-                    .values(v)
-                    .execute(c))?;
+                factorgate::on_backend!(&mut *conn, |c| diesel::insert_into(
+                    buyer_bank_accounts::table
+                )
+                .values(v)
+                .execute(c))?;
             }
         }
         Ok::<(), diesel::result::Error>(())
@@ -159,11 +197,20 @@ pub fn run_match(store: &Store, dir: &Path, backend: &str, args: &BenchArgs) -> 
     let mut conn = store.conn()?;
     let started = Instant::now();
     let bytes = std::fs::read(&path)?;
-    let report = import_statement(&mut conn, &ctx, &ImportOptions::default(), "bench-statement.xml", &bytes)?;
+    let report = import_statement(
+        &mut conn,
+        &ctx,
+        &ImportOptions::default(),
+        "bench-statement.xml",
+        &bytes,
+    )?;
     let secs = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&path);
     if report.new_lines != args.lines {
-        return Err(failed(format!("not every line was imported: {:?}", report.problem)));
+        return Err(failed(format!(
+            "not every line was imported: {:?}",
+            report.problem
+        )));
     }
     println!(
         "{backend}: {} bank lines read, matched, applied and posted in {secs:.2} s = {:.0} lines/s \
@@ -190,7 +237,11 @@ pub fn run_camt_parse(dir: &Path, args: &BenchArgs) -> CliResult {
         let started = Instant::now();
         let file = read_statement_file(bytes.as_slice()).map_err(failed)?;
         best = best.min(started.elapsed().as_secs_f64());
-        entries = file.statements.iter().map(|s| s.entries.len()).sum::<usize>();
+        entries = file
+            .statements
+            .iter()
+            .map(|s| s.entries.len())
+            .sum::<usize>();
     }
     println!(
         "camt.053 of {entries} entries ({:.1} MB) read in {best:.3} s = {:.0} MB/s",

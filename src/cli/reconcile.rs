@@ -72,8 +72,16 @@ fn status_text(s: FileStatus) -> String {
 impl Tabular for StatementReport {
     fn headers() -> Vec<&'static str> {
         vec![
-            "file", "format", "status", "new", "known", "matched", "suggested", "unmatched",
-            "ignored", "problem",
+            "file",
+            "format",
+            "status",
+            "new",
+            "known",
+            "matched",
+            "suggested",
+            "unmatched",
+            "ignored",
+            "problem",
         ]
     }
     fn row(&self) -> Vec<String> {
@@ -97,14 +105,26 @@ impl Tabular for StatementReport {
 
 impl Tabular for MovementView {
     fn headers() -> Vec<&'static str> {
-        vec!["id", "date", "amount", "payer", "text", "score", "explanation"]
+        vec![
+            "id",
+            "date",
+            "amount",
+            "payer",
+            "text",
+            "score",
+            "explanation",
+        ]
     }
     fn row(&self) -> Vec<String> {
         let c = self.amount.currency();
         vec![
             self.id.clone(),
             self.booked_on.map(|d| d.to_string()).unwrap_or_default(),
-            format!("{} {}", c.code(), format_minor(self.amount.minor(), c.exponent(), '.')),
+            format!(
+                "{} {}",
+                c.code(),
+                format_minor(self.amount.minor(), c.exponent(), '.')
+            ),
             self.counterparty_name.clone().unwrap_or_default(),
             self.remittance.chars().take(40).collect(),
             self.score.map(|s| s.to_string()).unwrap_or_default(),

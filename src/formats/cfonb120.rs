@@ -92,7 +92,12 @@ pub fn read_cfonb120<R: BufRead>(mut input: R) -> Result<StatementFile, Statemen
         match code.as_str() {
             "01" => {
                 if open.is_some() {
-                    return Err(at("cfonb_sequence", line, 1, "an old balance (01) before the previous statement's new balance (07)"));
+                    return Err(at(
+                        "cfonb_sequence",
+                        line,
+                        1,
+                        "an old balance (01) before the previous statement's new balance (07)",
+                    ));
                 }
                 let (account, currency, scale) = header(rec, line)?;
                 let date = date(&f(35, 40), line, 35)?;
@@ -113,7 +118,12 @@ pub fn read_cfonb120<R: BufRead>(mut input: R) -> Result<StatementFile, Statemen
             }
             "04" => {
                 let st = open.as_mut().ok_or_else(|| {
-                    at("cfonb_sequence", line, 1, "a movement (04) outside a statement (01..07)")
+                    at(
+                        "cfonb_sequence",
+                        line,
+                        1,
+                        "a movement (04) outside a statement (01..07)",
+                    )
                 })?;
                 let (account, currency, scale) = header(rec, line)?;
                 same_account(st, &account, line)?;
@@ -153,7 +163,12 @@ pub fn read_cfonb120<R: BufRead>(mut input: R) -> Result<StatementFile, Statemen
                     .as_mut()
                     .and_then(|st| st.entries.last_mut())
                     .ok_or_else(|| {
-                        at("cfonb_sequence", line, 1, "a complement (05) without a movement (04) before it")
+                        at(
+                            "cfonb_sequence",
+                            line,
+                            1,
+                            "a complement (05) without a movement (04) before it",
+                        )
                     })?;
                 let qualifier = f(46, 48);
                 let text = f(49, 118).trim().to_string();
@@ -170,7 +185,12 @@ pub fn read_cfonb120<R: BufRead>(mut input: R) -> Result<StatementFile, Statemen
             }
             "07" => {
                 let mut st = open.take().ok_or_else(|| {
-                    at("cfonb_sequence", line, 1, "a new balance (07) without an old balance (01)")
+                    at(
+                        "cfonb_sequence",
+                        line,
+                        1,
+                        "a new balance (07) without an old balance (01)",
+                    )
                 })?;
                 let (account, currency, scale) = header(rec, line)?;
                 same_account(&st, &account, line)?;
@@ -218,11 +238,16 @@ fn at(code: &'static str, line: usize, col: usize, message: impl Into<String>) -
 fn header(rec: &[char], line: usize) -> Result<(String, Currency, u32), StatementError> {
     let f = |from: usize, to: usize| -> String { rec[from - 1..to].iter().collect() };
     let account = format!("{}{}{}", f(3, 7), f(12, 16), f(22, 32).trim());
-    let currency = Currency::from_code(f(17, 19).trim())
-        .map_err(|e| at(e.code(), line, 17, e.to_string()))?;
-    let scale = rec[19]
-        .to_digit(10)
-        .ok_or_else(|| at("cfonb_decimals", line, 20, "the number of decimals is not a digit"))?;
+    let currency =
+        Currency::from_code(f(17, 19).trim()).map_err(|e| at(e.code(), line, 17, e.to_string()))?;
+    let scale = rec[19].to_digit(10).ok_or_else(|| {
+        at(
+            "cfonb_decimals",
+            line,
+            20,
+            "the number of decimals is not a digit",
+        )
+    })?;
     Ok((account, currency, scale))
 }
 
@@ -232,14 +257,24 @@ fn same_account(st: &Statement, account: &str, line: usize) -> Result<(), Statem
             "cfonb_account_changed",
             line,
             3,
-            format!("account {account} inside the statement of account {}", st.account),
+            format!(
+                "account {account} inside the statement of account {}",
+                st.account
+            ),
         ));
     }
     Ok(())
 }
 
 fn date(text: &str, line: usize, col: usize) -> Result<NaiveDate, StatementError> {
-    let bad = || at("date_invalid", line, col, format!("'{text}' is not a date DDMMYY"));
+    let bad = || {
+        at(
+            "date_invalid",
+            line,
+            col,
+            format!("'{text}' is not a date DDMMYY"),
+        )
+    };
     if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -260,11 +295,17 @@ fn sign_digit(c: char) -> Option<(i64, i64)> {
 
 /// A 14-character amount with `scale` decimals, in the currency's minor
 /// units: extra decimals must be zeros.
-pub fn amount(text: &str, scale: u32, currency: Currency, line: usize) -> Result<Money, StatementError> {
+pub fn amount(
+    text: &str,
+    scale: u32,
+    currency: Currency,
+    line: usize,
+) -> Result<Money, StatementError> {
     let bad = |m: &str| at("amount_invalid", line, 91, format!("'{text}': {m}"));
     let chars: Vec<char> = text.chars().collect();
     let (last, digits) = chars.split_last().ok_or_else(|| bad("empty"))?;
-    let (sign, last_digit) = sign_digit(*last).ok_or_else(|| bad("the last character is no sign code"))?;
+    let (sign, last_digit) =
+        sign_digit(*last).ok_or_else(|| bad("the last character is no sign code"))?;
     let mut value: i64 = 0;
     for c in digits {
         let d = c.to_digit(10).ok_or_else(|| bad("not digits"))?;
@@ -305,17 +346,23 @@ mod tests {
     fn amounts() {
         // "0000000012345E" with 2 decimals: digits 123455 -> +1234.55 EUR.
         assert_eq!(
-            amount("0000000012345E", 2, Currency::EUR, 1).unwrap().minor(),
+            amount("0000000012345E", 2, Currency::EUR, 1)
+                .unwrap()
+                .minor(),
             123455
         );
         // "0000000000100}" with 2 decimals: 1000 negative -> -10.00.
         assert_eq!(
-            amount("0000000000100}", 2, Currency::EUR, 1).unwrap().minor(),
+            amount("0000000000100}", 2, Currency::EUR, 1)
+                .unwrap()
+                .minor(),
             -1000
         );
         // 3 decimals on EUR: "0000000001234{" = 12.340 -> 1234 cents.
         assert_eq!(
-            amount("0000000001234{", 3, Currency::EUR, 1).unwrap().minor(),
+            amount("0000000001234{", 3, Currency::EUR, 1)
+                .unwrap()
+                .minor(),
             1234
         );
         // 12.345 EUR cannot be cents.

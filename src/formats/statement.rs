@@ -167,9 +167,8 @@ impl Entry {
                     texts.push(info);
                 }
             }
-            let first = |f: fn(&TxDetail) -> Option<&String>| {
-                details.iter().find_map(|d| f(d)).cloned()
-            };
+            let first =
+                |f: fn(&TxDetail) -> Option<&String>| details.iter().find_map(|d| f(d)).cloned();
             Movement {
                 entry_ref: entry_ref.clone(),
                 bank_unique,

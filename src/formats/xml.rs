@@ -281,10 +281,8 @@ impl<R: BufRead> GuardedReader<R> {
                 }
                 Event::Start(e) | Event::Empty(e) => {
                     let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    return Err(self.malformed(format!(
-                        "unexpected element {} in a value",
-                        local_of(&name)
-                    )));
+                    return Err(self
+                        .malformed(format!("unexpected element {} in a value", local_of(&name))));
                 }
                 Event::Eof => return Err(self.malformed("document ends inside an element")),
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}

@@ -77,7 +77,10 @@ fn genkgo_v2_minimal_mixed_currency_balances_are_refused() {
     let st = &f.statements[0];
     assert_eq!(st.id, "253EURNL26VAYB8060476890");
     assert_eq!(st.account, "NL26VAYB8060476890");
-    assert_eq!(st.currency.map(|c| c.code().to_string()).as_deref(), Some("EUR"));
+    assert_eq!(
+        st.currency.map(|c| c.code().to_string()).as_deref(),
+        Some("EUR")
+    );
     // OPBD EUR 18.15 CRDT on 2014-12-30; CLBD SEK 27.00 DBIT on 2014-12-31.
     assert_eq!(st.balances[0].kind, "OPBD");
     assert_eq!(st.balances[0].amount.minor(), 1815);
@@ -103,7 +106,10 @@ fn genkgo_v2_minimal_mixed_currency_balances_are_refused() {
     assert_eq!(m.entry_ref, "#1");
     let err = check_balances(st).unwrap_err();
     assert_eq!(err.code(), "statement_currency_mismatch");
-    assert!(err.to_string().contains("253EURNL26VAYB8060476890"), "{err}");
+    assert!(
+        err.to_string().contains("253EURNL26VAYB8060476890"),
+        "{err}"
+    );
     assert!(err.to_string().contains("CLBD is in SEK"), "{err}");
 }
 
@@ -169,9 +175,20 @@ fn genkgo_v3_v4_v8_statements() {
         let ms = e.movements();
         assert_eq!(ms.len(), 1, "{name}");
         assert_eq!(ms[0].amount.minor(), 885, "{name}");
-        assert_eq!(ms[0].counterparty_name.as_deref(), Some("NAME NAME"), "{name}");
-        assert_eq!(ms[0].structured_ref.as_deref(), Some("4654654654654654"), "{name}");
-        assert_eq!(check_balances(st).unwrap_err().code(), "statement_currency_mismatch");
+        assert_eq!(
+            ms[0].counterparty_name.as_deref(),
+            Some("NAME NAME"),
+            "{name}"
+        );
+        assert_eq!(
+            ms[0].structured_ref.as_deref(),
+            Some("4654654654654654"),
+            "{name}"
+        );
+        assert_eq!(
+            check_balances(st).unwrap_err().code(),
+            "statement_currency_mismatch"
+        );
     }
     // v8 only: the end-to-end id, and the debtor's name under Dbtr/Pty.
     let f = ok("genkgo-camt__camt053.v8.xml");
@@ -198,7 +215,11 @@ fn genkgo_camt054_notifications() {
         assert_eq!(e.status, EntryStatus::Booked, "{name}");
         assert_eq!(e.details.len(), 3, "{name}");
         // Texts: V1 has one Ustrd, V3 two blocks; references V1, V2, V3 x2.
-        assert_eq!(e.details[0].remittance, ["Unstructured Remittance Information V1"], "{name}");
+        assert_eq!(
+            e.details[0].remittance,
+            ["Unstructured Remittance Information V1"],
+            "{name}"
+        );
         assert_eq!(
             e.details[2].remittance,
             [
@@ -220,16 +241,31 @@ fn genkgo_camt054_notifications() {
         assert_eq!(ms[0].amount.minor(), -20_000_000, "{name}");
         assert!(ms[0].remittance.contains("V3 block 2"), "{name}");
         // A notification has no balances: nothing to check.
-        assert_eq!(check_balances(st).unwrap().1, BalanceCheck::NotGiven, "{name}");
+        assert_eq!(
+            check_balances(st).unwrap().1,
+            BalanceCheck::NotGiven,
+            "{name}"
+        );
     }
     // v4: a debit's other party is the creditor.
     let f = ok("genkgo-camt__camt054.v4.xml");
     let m = &f.statements[0].entries[0].movements()[0];
-    assert_eq!(m.counterparty_name.as_deref(), Some("Example Creditor 3 - V1"));
-    assert_eq!(m.counterparty_iban.as_deref(), Some("CH4112345003131313131"));
+    assert_eq!(
+        m.counterparty_name.as_deref(),
+        Some("Example Creditor 3 - V1")
+    );
+    assert_eq!(
+        m.counterparty_iban.as_deref(),
+        Some("CH4112345003131313131")
+    );
     // The first detail carries its own indicator, CRDT (line 101 of the
     // file), under the DBIT entry: CHF +3.10 as written.
-    assert_eq!(f.statements[0].entries[0].details[0].amount.map(|a| a.minor()), Some(310));
+    assert_eq!(
+        f.statements[0].entries[0].details[0]
+            .amount
+            .map(|a| a.minor()),
+        Some(310)
+    );
 }
 
 #[test]
@@ -243,16 +279,31 @@ fn viafintech_053_reconciles_and_splits_its_batch() {
     assert_eq!(check_balances(st).unwrap().1, BalanceCheck::Reconciled);
     let amounts: Vec<i64> = st.entries.iter().map(|e| e.amount.minor()).collect();
     assert_eq!(amounts, [-200, -300, 100, -600]);
-    assert_eq!(st.entries[0].entry_ref.as_deref(), Some("1234567890sdfghjk"));
-    assert_eq!(st.entries[0].servicer_ref.as_deref(), Some("2013122710583450000"));
+    assert_eq!(
+        st.entries[0].entry_ref.as_deref(),
+        Some("1234567890sdfghjk")
+    );
+    assert_eq!(
+        st.entries[0].servicer_ref.as_deref(),
+        Some("2013122710583450000")
+    );
     let first = &st.entries[0].movements()[0];
-    assert_eq!(first.remittance, "TEST BERWEISUNG MITTELS BLZUND KONTONUMMER - DTA");
-    assert_eq!(first.counterparty_name.as_deref(), Some("Testkonto Nummer 2"));
+    assert_eq!(
+        first.remittance,
+        "TEST BERWEISUNG MITTELS BLZUND KONTONUMMER - DTA"
+    );
+    assert_eq!(
+        first.counterparty_name.as_deref(),
+        Some("Testkonto Nummer 2")
+    );
     assert_eq!(first.end_to_end_id.as_deref(), Some("EndToEndReference"));
     // The credit of 1.00: debtor Testkonto Nummer 2 whose account is a
     // BBAN (no IBAN), text "R CKBUCHUNG".
     let credit = &st.entries[2].movements()[0];
-    assert_eq!(credit.counterparty_name.as_deref(), Some("Testkonto Nummer 2"));
+    assert_eq!(
+        credit.counterparty_name.as_deref(),
+        Some("Testkonto Nummer 2")
+    );
     assert_eq!(credit.counterparty_iban, None);
     assert_eq!(credit.remittance, "R CKBUCHUNG");
     // The batch of 6.00: 3.50 + 2.50 in AmtDtls/TxAmt, two lines.
@@ -260,8 +311,14 @@ fn viafintech_053_reconciles_and_splits_its_batch() {
     assert_eq!(batch.len(), 2);
     assert_eq!((batch[0].amount.minor(), batch[0].detail_index), (-350, 1));
     assert_eq!((batch[1].amount.minor(), batch[1].detail_index), (-250, 2));
-    assert_eq!(batch[0].remittance, "Sammelueberwseisung 2. Zahlung   TAN:283044");
-    assert_eq!(batch[1].end_to_end_id.as_deref(), Some("STZV-EtE27122013-11:02-2"));
+    assert_eq!(
+        batch[0].remittance,
+        "Sammelueberwseisung 2. Zahlung   TAN:283044"
+    );
+    assert_eq!(
+        batch[1].end_to_end_id.as_deref(),
+        Some("STZV-EtE27122013-11:02-2")
+    );
 }
 
 #[test]
@@ -289,13 +346,20 @@ fn viafintech_053_v8_foreign_currency_entry_is_refused() {
         .collect();
     assert_eq!(
         amounts,
-        [(47440, "CHF".into()), (8885, "CHF".into()), (-2097, "EUR".into())]
+        [
+            (47440, "CHF".into()),
+            (8885, "CHF".into()),
+            (-2097, "EUR".into())
+        ]
     );
     let m0 = &st.entries[0].movements()[0];
     assert_eq!(m0.remittance, "INVOICE R77561");
     assert_eq!(m0.counterparty_name.as_deref(), Some("Jon Doe"));
     let m1 = &st.entries[1].movements()[0];
-    assert_eq!(m1.structured_ref.as_deref(), Some("RF38000000000000000000552"));
+    assert_eq!(
+        m1.structured_ref.as_deref(),
+        Some("RF38000000000000000000552")
+    );
     assert_eq!(m1.entry_ref, "2022172PH0003127");
     let err = check_balances(st).unwrap_err();
     assert_eq!(err.code(), "statement_currency_mismatch");
@@ -310,7 +374,10 @@ fn viafintech_053_with_batch_excerpt_is_unbalanced() {
     let amounts: Vec<i64> = st.entries.iter().map(|e| e.amount.minor()).collect();
     assert_eq!(amounts, [-475_374, 268_800, 500_000]);
     assert_eq!(st.entries[1].movements()[0].remittance, "TERUGGAAF");
-    assert_eq!(st.entries[1].movements()[0].counterparty_name.as_deref(), Some("TEST"));
+    assert_eq!(
+        st.entries[1].movements()[0].counterparty_name.as_deref(),
+        Some("TEST")
+    );
     // OPBD 7329.80 - 4753.74 + 2688.00 + 5000.00 = 10264.06 against CLBD
     // 23038.20: the excerpt misses 12774.14.
     let err = check_balances(st).unwrap_err();
@@ -347,11 +414,20 @@ fn viafintech_054_postfinance() {
     let first = st.entries[0].movements();
     assert_eq!(first.len(), 2);
     assert_eq!(first[0].amount.minor(), 1500);
-    assert_eq!(first[0].counterparty_name.as_deref(), Some("Rutschmann Pia"));
-    assert_eq!(first[0].counterparty_iban.as_deref(), Some("CH4409000000495962779"));
+    assert_eq!(
+        first[0].counterparty_name.as_deref(),
+        Some("Rutschmann Pia")
+    );
+    assert_eq!(
+        first[0].counterparty_iban.as_deref(),
+        Some("CH4409000000495962779")
+    );
     assert_eq!(first[0].remittance, "Mitteilung 132");
     assert_eq!(first[1].amount.minor(), 900);
-    assert_eq!(first[1].counterparty_name.as_deref(), Some("Bernasconi Maria"));
+    assert_eq!(
+        first[1].counterparty_name.as_deref(),
+        Some("Bernasconi Maria")
+    );
     // Lines are keyed by the bank's reference, unique here, not NtryRef.
     assert_eq!(first[0].entry_ref, "20160410375244000000000000000081");
     assert!(first[0].bank_unique);
@@ -432,11 +508,17 @@ fn subite_lithuanian_statements_without_indicators_reconcile() {
     assert_eq!(st.account, "LT625883379695428516");
     assert_eq!(st.entries.len(), 11);
     assert_eq!(st.entries[0].amount.minor(), -17_760_700);
-    assert_eq!(st.entries[0].servicer_ref.as_deref(), Some("REF000000323800"));
+    assert_eq!(
+        st.entries[0].servicer_ref.as_deref(),
+        Some("REF000000323800")
+    );
     assert_eq!(st.balances[0].amount.minor(), 2_919_481_920);
     assert_eq!(check_balances(st).unwrap().1, BalanceCheck::Reconciled);
     assert_eq!(f.statements[1].account, "LT414319056143772570");
-    assert_eq!(check_balances(&f.statements[1]).unwrap().1, BalanceCheck::Reconciled);
+    assert_eq!(
+        check_balances(&f.statements[1]).unwrap().1,
+        BalanceCheck::Reconciled
+    );
     // 03-13: 6 entries, 24557140.69 - 512111.19 = 24045029.50; one credit
     // of 1662459.3. No dates on entries, no status: booked.
     let f = ok("Subite-eu-camt-to-coda__LT625883379695428516_CAMT_053_2024-03-13.xml");
@@ -457,13 +539,20 @@ fn bad_documents_are_refused_with_a_path() {
     assert_eq!(err.code(), "format_unknown");
     // A DTD is refused before anything is read.
     let dtd = b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><Document/>";
-    assert_eq!(read_statement_file(&dtd[..]).unwrap_err().code(), "document_unsafe");
+    assert_eq!(
+        read_statement_file(&dtd[..]).unwrap_err().code(),
+        "document_unsafe"
+    );
     // An amount with more decimals than EUR has, not zeros: named by path.
     let doc = "<Document><BkToCstmrStmt><Stmt><Id>S1</Id><Acct><Id><IBAN>FR7630001000010000000000001</IBAN></Id></Acct>\
                <Ntry><Amt Ccy=\"EUR\">1.005</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt></Document>";
     let err = read_statement_file(doc.as_bytes()).unwrap_err();
     assert_eq!(err.code(), "amount_over_precise");
-    assert!(err.to_string().contains("/Document/BkToCstmrStmt/Stmt/Ntry/Amt"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("/Document/BkToCstmrStmt/Stmt/Ntry/Amt"),
+        "{err}"
+    );
     // A bad indicator.
     let doc = doc.replace("1.005", "1.00").replace(">CRDT<", ">CRED<");
     let err = read_statement_file(doc.as_bytes()).unwrap_err();

@@ -15,7 +15,9 @@ use factorgate::service::statements::{
     assign_movement, confirm_suggestion, get_statement, import_statement, list_movements,
     reject_suggestion, ImportOptions, LineState,
 };
-use factorgate::store::schema::{buyer_bank_accounts, journal_entries, statement_movements, statements};
+use factorgate::store::schema::{
+    buyer_bank_accounts, journal_entries, statement_movements, statements,
+};
 use factorgate::store::DbConnection;
 use serde_json::json;
 
@@ -45,9 +47,30 @@ fn setup(db: &TestDb, conn: &mut DbConnection) -> Vec<String> {
     )
     .unwrap();
     [
-        ("F-2026-001", "1000.00", "200.00", "1200.00", "2026-01-01", "2026-01-31"),
-        ("F-2026-002", "500.00", "0.00", "500.00", "2026-02-01", "2026-02-28"),
-        ("F-2026-003", "300.00", "0.00", "300.00", "2026-03-01", "2026-03-31"),
+        (
+            "F-2026-001",
+            "1000.00",
+            "200.00",
+            "1200.00",
+            "2026-01-01",
+            "2026-01-31",
+        ),
+        (
+            "F-2026-002",
+            "500.00",
+            "0.00",
+            "500.00",
+            "2026-02-01",
+            "2026-02-28",
+        ),
+        (
+            "F-2026-003",
+            "300.00",
+            "0.00",
+            "300.00",
+            "2026-03-01",
+            "2026-03-31",
+        ),
     ]
     .iter()
     .map(|(number, net, tax, gross, issue, due)| {
@@ -105,14 +128,34 @@ fn first_statement() -> String {
         "2812.77",
         &[
             // RF reference of F-2026-001, amount equal: score 100, applied.
-            ("BK-1", "CRDT", "1200.00", party("INSEE", None, "paiement", Some(&rf))),
+            (
+                "BK-1",
+                "CRDT",
+                "1200.00",
+                party("INSEE", None, "paiement", Some(&rf)),
+            ),
             // Invoice number in the text, 250.00 of 500.00: partial, 90, applied.
-            ("BK-2", "CRDT", "250.00", party("INSEE", None, "Facture n° F-2026-002 acompte", None)),
+            (
+                "BK-2",
+                "CRDT",
+                "250.00",
+                party("INSEE", None, "Facture n° F-2026-002 acompte", None),
+            ),
             // Nobody we know: suspense.
-            ("BK-3", "CRDT", "77.77", party("Nobody Ltd", None, "gift", None)),
+            (
+                "BK-3",
+                "CRDT",
+                "77.77",
+                party("Nobody Ltd", None, "gift", None),
+            ),
             // The buyer's name and exactly F-2026-003's amount: 92 - 5 = 87,
             // below 90: suggested, in suspense.
-            ("BK-4", "CRDT", "300.00", party("INSEE", Some(PAYER_IBAN), "virement", None)),
+            (
+                "BK-4",
+                "CRDT",
+                "300.00",
+                party("INSEE", Some(PAYER_IBAN), "virement", None),
+            ),
             // Bank fees: a debit, listed, not posted.
             ("BK-5", "DBIT", "15.00", String::new()),
         ],
@@ -145,23 +188,38 @@ fn import_matches_applies_parks_and_is_idempotent() {
         assert_eq!(r.status, FileStatus::Imported, "{}: {r:?}", db.name);
         assert_eq!(r.format.as_deref(), Some("camt.053"));
         assert_eq!((r.new_lines, r.known_lines), (5, 0));
-        assert_eq!((r.matched, r.suggested, r.unmatched, r.ignored), (2, 1, 1, 1), "{:?}", r.lines);
+        assert_eq!(
+            (r.matched, r.suggested, r.unmatched, r.ignored),
+            (2, 1, 1, 1),
+            "{:?}",
+            r.lines
+        );
         assert_eq!(r.lines[0].score, Some(100));
         let rf = reference_for("F-2026-001").unwrap();
         assert_eq!(
             r.lines[0].explanation.as_deref(),
-            Some(format!("{rf} check digits valid, invoice F-2026-001 open EUR 1,200.00, amount equal").as_str())
+            Some(
+                format!(
+                    "{rf} check digits valid, invoice F-2026-001 open EUR 1,200.00, amount equal"
+                )
+                .as_str()
+            )
         );
         // Invoices: 001 paid; 002 has 500.00 - 250.00 = 250.00 open.
         let i1 = get_invoice(conn, &ids[0]).unwrap();
         assert_eq!((i1.open.minor(), i1.state.as_str()), (0, "paid"));
         let i2 = get_invoice(conn, &ids[1]).unwrap();
-        assert_eq!((i2.open.minor(), i2.state.as_str()), (25_000, "partially_paid"));
+        assert_eq!(
+            (i2.open.minor(), i2.state.as_str()),
+            (25_000, "partially_paid")
+        );
         // Ledger: the bank got 1,200.00 + 250.00 + 77.77 + 300.00 = 1,827.77
         // (the fee is not posted); suspense holds 77.77 + 300.00 = 377.77.
         assert_eq!(balance(conn, &db, "512"), 182_777);
         assert_eq!(balance(conn, &db, "471"), -37_777);
-        assert!(trial_balance_as_of(conn, &db.ctx, None).unwrap().is_balanced());
+        assert!(trial_balance_as_of(conn, &db.ctx, None)
+            .unwrap()
+            .is_balanced());
 
         // The same file again: every line known, nothing changes.
         let entries = count_entries(conn);
@@ -189,7 +247,14 @@ fn overlapping_statement_adds_only_new_lines() {
         let conn = &mut *conn;
         setup(&db, conn);
         let opts = ImportOptions::default();
-        import_statement(conn, &db.ctx, &opts, "stmt1.xml", first_statement().as_bytes()).unwrap();
+        import_statement(
+            conn,
+            &db.ctx,
+            &opts,
+            "stmt1.xml",
+            first_statement().as_bytes(),
+        )
+        .unwrap();
         // Another statement id holding BK-5 again (same bank reference) and
         // one new unknown credit: 2,812.77 - 15.00 + 10.00 = 2,807.77.
         let overlap = camt(
@@ -216,13 +281,25 @@ fn suggestions_are_confirmed_or_rejected_and_suspense_is_resolved() {
         let conn = &mut *conn;
         let ids = setup(&db, conn);
         let opts = ImportOptions::default();
-        import_statement(conn, &db.ctx, &opts, "stmt1.xml", first_statement().as_bytes()).unwrap();
+        import_statement(
+            conn,
+            &db.ctx,
+            &opts,
+            "stmt1.xml",
+            first_statement().as_bytes(),
+        )
+        .unwrap();
 
-        let suggested = list_movements(conn, LineState::Suggested, None, None).unwrap().items;
+        let suggested = list_movements(conn, LineState::Suggested, None, None)
+            .unwrap()
+            .items;
         assert_eq!(suggested.len(), 1, "{}", db.name);
         let s = &suggested[0];
         assert_eq!(s.score, Some(87));
-        assert_eq!(s.proposal.as_ref().unwrap().allocations[0].invoice_number, "F-2026-003");
+        assert_eq!(
+            s.proposal.as_ref().unwrap().allocations[0].invoice_number,
+            "F-2026-003"
+        );
         // Confirm: F-2026-003 paid, 300.00 leaves suspense (471: -77.77),
         // the payer's IBAN is learnt for next time.
         let done = confirm_suggestion(conn, &db.ctx, &s.id).unwrap();
@@ -239,7 +316,10 @@ fn suggestions_are_confirmed_or_rejected_and_suspense_is_resolved() {
         assert_eq!(learnt, 1);
         // Confirming twice is a conflict, and changes nothing.
         let err = confirm_suggestion(conn, &db.ctx, &s.id).unwrap_err();
-        assert_eq!(factorgate::error::ErrorCode::code(&err), "movement_state_conflict");
+        assert_eq!(
+            factorgate::error::ErrorCode::code(&err),
+            "movement_state_conflict"
+        );
 
         // A second statement: 100.00 from the learnt IBAN, no invoice of
         // that amount or sum (F-2026-002 has 250.00 open): oldest first,
@@ -248,7 +328,12 @@ fn suggestions_are_confirmed_or_rejected_and_suspense_is_resolved() {
             "STMT-3",
             "2812.77",
             "2912.77",
-            &[("BK-7", "CRDT", "100.00", party("I.N.S.E.E.", Some(PAYER_IBAN), "", None))],
+            &[(
+                "BK-7",
+                "CRDT",
+                "100.00",
+                party("I.N.S.E.E.", Some(PAYER_IBAN), "", None),
+            )],
         );
         let r = import_statement(conn, &db.ctx, &opts, "stmt3.xml", second.as_bytes()).unwrap();
         assert_eq!(r.suggested, 1, "{:?}", r.lines);
@@ -256,19 +341,26 @@ fn suggestions_are_confirmed_or_rejected_and_suspense_is_resolved() {
         let id = r.lines[0].movement_id.clone();
         let rejected = reject_suggestion(conn, &id).unwrap();
         assert_eq!(rejected.state, "unmatched");
-        let unmatched = list_movements(conn, LineState::Unmatched, None, None).unwrap().items;
+        let unmatched = list_movements(conn, LineState::Unmatched, None, None)
+            .unwrap()
+            .items;
         assert_eq!(unmatched.len(), 2);
 
         // A person assigns the 77.77 line to INSEE: oldest open first, so
         // F-2026-002 goes from 250.00 to 172.23 open; suspense from
         // -(77.77 + 100.00) to -100.00.
-        let gift = unmatched.iter().find(|m| m.amount.minor() == 7_777).unwrap();
+        let gift = unmatched
+            .iter()
+            .find(|m| m.amount.minor() == 7_777)
+            .unwrap();
         let buyer = get_invoice(conn, &ids[1]).unwrap().buyer_id;
         let done = assign_movement(conn, &db.ctx, &gift.id, &buyer, None).unwrap();
         assert_eq!(done.state, "matched");
         assert_eq!(get_invoice(conn, &ids[1]).unwrap().open.minor(), 17_223);
         assert_eq!(balance(conn, &db, "471"), -10_000);
-        assert!(trial_balance_as_of(conn, &db.ctx, None).unwrap().is_balanced());
+        assert!(trial_balance_as_of(conn, &db.ctx, None)
+            .unwrap()
+            .is_balanced());
     }
 }
 
@@ -285,9 +377,21 @@ fn overpayment_leaves_a_credit_on_account_4191() {
             "STMT-OVER",
             "0.00",
             "1250.00",
-            &[("BK-9", "CRDT", "1250.00", party("INSEE", None, "", Some(&rf)))],
+            &[(
+                "BK-9",
+                "CRDT",
+                "1250.00",
+                party("INSEE", None, "", Some(&rf)),
+            )],
         );
-        let r = import_statement(conn, &db.ctx, &ImportOptions::default(), "o.xml", file.as_bytes()).unwrap();
+        let r = import_statement(
+            conn,
+            &db.ctx,
+            &ImportOptions::default(),
+            "o.xml",
+            file.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(r.matched, 1, "{}: {:?}", db.name, r.lines);
         assert_eq!(balance(conn, &db, "4191"), -5_000);
         assert_eq!(balance(conn, &db, "512"), 125_000);
@@ -303,12 +407,30 @@ fn unbalanced_or_unreadable_files_change_nothing() {
         let before = count_entries(conn);
         // Closing 2,812.78 instead of 2,812.77: one cent unexplained.
         let bad = first_statement().replace("2812.77", "2812.78");
-        let r = import_statement(conn, &db.ctx, &ImportOptions::default(), "bad.xml", bad.as_bytes()).unwrap();
+        let r = import_statement(
+            conn,
+            &db.ctx,
+            &ImportOptions::default(),
+            "bad.xml",
+            bad.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(r.status, FileStatus::Refused, "{}", db.name);
         let p = r.problem.unwrap();
         assert_eq!(p.code, "statement_unbalanced");
-        assert!(p.message.contains("STMT-1") && p.message.contains("difference EUR 0.01"), "{}", p.message);
-        let r = import_statement(conn, &db.ctx, &ImportOptions::default(), "x.txt", b"not a statement").unwrap();
+        assert!(
+            p.message.contains("STMT-1") && p.message.contains("difference EUR 0.01"),
+            "{}",
+            p.message
+        );
+        let r = import_statement(
+            conn,
+            &db.ctx,
+            &ImportOptions::default(),
+            "x.txt",
+            b"not a statement",
+        )
+        .unwrap();
         assert_eq!(r.problem.unwrap().code, "format_unknown");
         assert_eq!(count_entries(conn), before);
         let n: i64 = statements::table.count().get_result(conn).unwrap();
@@ -330,10 +452,14 @@ fn handmade_cfonb120_statement_is_imported() {
             "/tests/fixtures/cfonb/handmade-two-movements.cfonb120"
         ))
         .unwrap();
-        let r = import_statement(conn, &db.ctx, &ImportOptions::default(), "h.cfonb", &bytes).unwrap();
+        let r =
+            import_statement(conn, &db.ctx, &ImportOptions::default(), "h.cfonb", &bytes).unwrap();
         assert_eq!(r.format.as_deref(), Some("cfonb120"), "{}: {r:?}", db.name);
         assert_eq!(r.statements[0].account, "30002005500000123456F");
-        assert_eq!(r.statements[0].statement_ref, "30002005500000123456F-20260301");
+        assert_eq!(
+            r.statements[0].statement_ref,
+            "30002005500000123456F-20260301"
+        );
         let amounts: Vec<i64> = r.lines.iter().map(|l| l.amount.minor()).collect();
         assert_eq!(amounts, [120_003, -1_552]);
         // F-2026-001 named in the label, 1,200.03 for 1,200.00: overpaid by
@@ -343,7 +469,10 @@ fn handmade_cfonb120_statement_is_imported() {
         assert_eq!(st.closing.map(|m| m.minor()), Some(218_451));
         let credit = st.movements.iter().find(|m| m.amount.minor() > 0).unwrap();
         assert_eq!(credit.counterparty_name.as_deref(), Some("ACME INDUSTRIES"));
-        assert_eq!(credit.remittance, "VIR ACME FACT F-2026-001 / SOLDE FACTURE F-2026-001");
+        assert_eq!(
+            credit.remittance,
+            "VIR ACME FACT F-2026-001 / SOLDE FACTURE F-2026-001"
+        );
         assert_eq!(credit.booked_on, NaiveDate::from_ymd_opt(2026, 3, 2));
         assert_eq!(credit.value_on, NaiveDate::from_ymd_opt(2026, 3, 3));
         assert_eq!(get_invoice(conn, &ids[0]).unwrap().open.minor(), 120_000);

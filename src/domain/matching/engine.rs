@@ -202,9 +202,18 @@ fn by_reference(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -
                     let items = open_items(index, line, &body);
                     if items.len() == 1 {
                         let text = format!("{compact} check digits valid, ");
-                        return Some(proposal(index, line, &items, Method::Reference, text, [100, 95, 92]));
+                        return Some(proposal(
+                            index,
+                            line,
+                            &items,
+                            Method::Reference,
+                            text,
+                            [100, 95, 92],
+                        ));
                     }
-                    notes.push(format!("{compact} check digits valid but no single open invoice {body}"));
+                    notes.push(format!(
+                        "{compact} check digits valid but no single open invoice {body}"
+                    ));
                 }
                 None => notes.push(format!("{compact} check digits invalid, reference ignored")),
             }
@@ -213,7 +222,14 @@ fn by_reference(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -
             let items = open_items(index, line, &rf::body_of(&compact));
             if items.len() == 1 {
                 let text = format!("structured reference {compact} names ");
-                return Some(proposal(index, line, &items, Method::Reference, text, [98, 93, 88]));
+                return Some(proposal(
+                    index,
+                    line,
+                    &items,
+                    Method::Reference,
+                    text,
+                    [98, 93, 88],
+                ));
             }
         }
     }
@@ -243,7 +259,10 @@ fn by_numbers(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -> 
     }
     // All named invoices must belong to one buyer; else keep the payer's.
     let buyer = index.items[found[0] as usize].buyer;
-    if found.iter().any(|i| index.items[*i as usize].buyer != buyer) {
+    if found
+        .iter()
+        .any(|i| index.items[*i as usize].buyer != buyer)
+    {
         let payer = line.counterparty_iban.and_then(|i| index.buyer_by_iban(i));
         match payer {
             Some(b) => found.retain(|i| index.items[*i as usize].buyer == b),
@@ -262,51 +281,83 @@ fn by_numbers(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -> 
         (it.due_date, it.number.clone())
     });
     let text = "remittance text names ".to_string();
-    let scores = if found.len() == 1 { [98, 90, 85] } else { [96, 88, 85] };
-    Some(proposal(index, line, &found, Method::InvoiceNumber, text, scores))
+    let scores = if found.len() == 1 {
+        [98, 90, 85]
+    } else {
+        [96, 88, 85]
+    };
+    Some(proposal(
+        index,
+        line,
+        &found,
+        Method::InvoiceNumber,
+        text,
+        scores,
+    ))
 }
 
 fn by_payer(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -> Option<Proposal> {
     // Who paid: IBAN first, else the name (exact, then fuzzy but bounded).
-    let (buyer, method, who, penalty) = if let Some(b) = line.counterparty_iban.and_then(|i| index.buyer_by_iban(i)) {
-        let iban = line.counterparty_iban.unwrap_or_default();
-        (b, Method::Iban, format!("payer IBAN {iban} is buyer {}'s", index.buyers[b as usize].name), 0u8)
-    } else {
-        let name = line.counterparty_name.map(normalize_name).unwrap_or_default();
-        if name.is_empty() {
-            return None;
-        }
-        let exact = index.buyers_named(&name);
-        if exact.len() == 1 {
-            (exact[0], Method::Name, format!("payer name matches buyer {name}"), 5)
-        } else if exact.len() > 1 {
-            notes.push(format!("payer name {name} matches {} buyers", exact.len()));
-            return None;
+    let (buyer, method, who, penalty) =
+        if let Some(b) = line.counterparty_iban.and_then(|i| index.buyer_by_iban(i)) {
+            let iban = line.counterparty_iban.unwrap_or_default();
+            (
+                b,
+                Method::Iban,
+                format!(
+                    "payer IBAN {iban} is buyer {}'s",
+                    index.buyers[b as usize].name
+                ),
+                0u8,
+            )
         } else {
-            let mut best: Option<(u32, f64)> = None;
-            let mut tie = false;
-            for b in index.buyers_sharing_tokens(&name) {
-                let s = name_similarity(&name, &index.buyers[b as usize].name);
-                match best {
-                    Some((_, bs)) if (s - bs).abs() < 1e-9 => tie = true,
-                    Some((_, bs)) if s < bs => {}
-                    _ => {
-                        best = Some((b, s));
-                        tie = false;
+            let name = line
+                .counterparty_name
+                .map(normalize_name)
+                .unwrap_or_default();
+            if name.is_empty() {
+                return None;
+            }
+            let exact = index.buyers_named(&name);
+            if exact.len() == 1 {
+                (
+                    exact[0],
+                    Method::Name,
+                    format!("payer name matches buyer {name}"),
+                    5,
+                )
+            } else if exact.len() > 1 {
+                notes.push(format!("payer name {name} matches {} buyers", exact.len()));
+                return None;
+            } else {
+                let mut best: Option<(u32, f64)> = None;
+                let mut tie = false;
+                for b in index.buyers_sharing_tokens(&name) {
+                    let s = name_similarity(&name, &index.buyers[b as usize].name);
+                    match best {
+                        Some((_, bs)) if (s - bs).abs() < 1e-9 => tie = true,
+                        Some((_, bs)) if s < bs => {}
+                        _ => {
+                            best = Some((b, s));
+                            tie = false;
+                        }
                     }
                 }
+                match best {
+                    Some((b, s)) if s >= 0.6 && !tie => (
+                        b,
+                        Method::Name,
+                        format!(
+                            "payer name {name} resembles buyer {} ({:.0}% of words shared)",
+                            index.buyers[b as usize].name,
+                            s * 100.0
+                        ),
+                        15,
+                    ),
+                    _ => return None,
+                }
             }
-            match best {
-                Some((b, s)) if s >= 0.6 && !tie => (
-                    b,
-                    Method::Name,
-                    format!("payer name {name} resembles buyer {} ({:.0}% of words shared)", index.buyers[b as usize].name, s * 100.0),
-                    15,
-                ),
-                _ => return None,
-            }
-        }
-    };
+        };
     let items: Vec<u32> = index
         .buyer_items(buyer)
         .iter()
@@ -324,25 +375,57 @@ fn by_payer(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -> Op
             unallocated: line.amount,
             score: 50u8.saturating_sub(penalty),
             method,
-            explanation: format!("{who}; no open invoice in {}: {} left as a credit on the buyer's account", c.code(), fmt_money(line.amount, c)),
+            explanation: format!(
+                "{who}; no open invoice in {}: {} left as a credit on the buyer's account",
+                c.code(),
+                fmt_money(line.amount, c)
+            ),
         });
     }
     // One invoice of exactly the amount (the oldest if several).
-    let equal: Vec<u32> = items.iter().copied().filter(|i| index.items[*i as usize].open == line.amount).collect();
+    let equal: Vec<u32> = items
+        .iter()
+        .copied()
+        .filter(|i| index.items[*i as usize].open == line.amount)
+        .collect();
     if let Some(first) = equal.first() {
         let score = if equal.len() == 1 { 92 } else { 85 };
         let mut text = format!("{who}; ");
         if equal.len() > 1 {
-            let _ = write!(text, "{} open invoices of this amount, the oldest taken; ", equal.len());
+            let _ = write!(
+                text,
+                "{} open invoices of this amount, the oldest taken; ",
+                equal.len()
+            );
         }
-        return Some(proposal(index, line, &[*first], method, text, [score - penalty, 0, 0]));
+        return Some(proposal(
+            index,
+            line,
+            &[*first],
+            method,
+            text,
+            [score - penalty, 0, 0],
+        ));
     }
     // Several invoices adding up to the amount.
-    let amounts: Vec<i64> = items.iter().map(|i| index.items[*i as usize].open).collect();
+    let amounts: Vec<i64> = items
+        .iter()
+        .map(|i| index.items[*i as usize].open)
+        .collect();
     if let Some(pos) = find_subset(&amounts, line.amount).positions {
         let chosen: Vec<u32> = pos.iter().map(|p| items[*p]).collect();
-        let text = format!("{who}; {} open invoices sum exactly to the amount: ", chosen.len());
-        return Some(proposal(index, line, &chosen, method, text, [88 - penalty, 0, 0]));
+        let text = format!(
+            "{who}; {} open invoices sum exactly to the amount: ",
+            chosen.len()
+        );
+        return Some(proposal(
+            index,
+            line,
+            &chosen,
+            method,
+            text,
+            [88 - penalty, 0, 0],
+        ));
     }
     // Partial or overpayment, oldest first: the explanation names only the
     // invoices the payment reaches.
@@ -353,7 +436,14 @@ fn by_payer(index: &MatchIndex, line: &LineFacts, notes: &mut Vec<String>) -> Op
         items
     };
     let text = format!("{who}; no invoice or sum of invoices equals the amount, oldest first: ");
-    Some(proposal(index, line, &reached, method, text, [80 - penalty, 70 - penalty, 65 - penalty]))
+    Some(proposal(
+        index,
+        line,
+        &reached,
+        method,
+        text,
+        [80 - penalty, 70 - penalty, 65 - penalty],
+    ))
 }
 
 #[cfg(test)]

@@ -80,7 +80,10 @@ fn rf_reference_with_bad_check_digits_is_not_trusted() {
     // No other clue: no match, and the explanation says why.
     match match_line(&ix, &l) {
         Outcome::NoMatch { explanation } => {
-            assert!(explanation.contains("check digits invalid"), "{explanation}")
+            assert!(
+                explanation.contains("check digits invalid"),
+                "{explanation}"
+            )
         }
         o => panic!("{o:?}"),
     }
@@ -90,7 +93,10 @@ fn rf_reference_with_bad_check_digits_is_not_trusted() {
 fn several_numbers_in_text_summing_exactly() {
     let ix = book();
     // 500.00 + 300.00 = 800.00 for F-2026-002 and F-2026-003.
-    let p = proposal(match_line(&ix, &line(80_000, "Facture n° F 2026 002 + FACT F-2026-003")));
+    let p = proposal(match_line(
+        &ix,
+        &line(80_000, "Facture n° F 2026 002 + FACT F-2026-003"),
+    ));
     assert_eq!(p.method, Method::InvoiceNumber);
     assert_eq!(p.score, 96);
     assert_eq!(p.allocations, vec![(1, 50_000), (2, 30_000)]);
@@ -103,7 +109,12 @@ fn partial_payment_of_a_named_invoice() {
     let p = proposal(match_line(&ix, &line(40_000, "INV F2026001")));
     assert_eq!(p.score, 90);
     assert_eq!(p.allocations, vec![(0, 40_000)]);
-    assert!(p.explanation.contains("partial payment of EUR 400.00 (EUR 800.00 stays open)"), "{}", p.explanation);
+    assert!(
+        p.explanation
+            .contains("partial payment of EUR 400.00 (EUR 800.00 stays open)"),
+        "{}",
+        p.explanation
+    );
 }
 
 #[test]

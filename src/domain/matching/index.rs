@@ -59,7 +59,10 @@ impl MatchIndex {
         let pos = self.buyers.len() as u32;
         let norm = normalize_name(name);
         if !norm.is_empty() {
-            self.by_name.entry(norm.clone().into()).or_default().push(pos);
+            self.by_name
+                .entry(norm.clone().into())
+                .or_default()
+                .push(pos);
             for t in norm.split(' ') {
                 let list = self.by_token.entry(t.into()).or_default();
                 if list.len() <= MAX_TOKEN_BUYERS {
@@ -83,7 +86,10 @@ impl MatchIndex {
 
     /// A buyer's known account. The first buyer named for an IBAN keeps it.
     pub fn add_iban(&mut self, iban: &str, buyer: u32) {
-        let key: String = iban.split_whitespace().collect::<String>().to_ascii_uppercase();
+        let key: String = iban
+            .split_whitespace()
+            .collect::<String>()
+            .to_ascii_uppercase();
         self.by_iban.entry(key.into()).or_insert(buyer);
     }
 
@@ -107,7 +113,9 @@ impl MatchIndex {
         for list in &mut self.by_buyer {
             list.sort_by(|a, b| {
                 let (x, y) = (&items[*a as usize], &items[*b as usize]);
-                x.due_date.cmp(&y.due_date).then_with(|| x.number.cmp(&y.number))
+                x.due_date
+                    .cmp(&y.due_date)
+                    .then_with(|| x.number.cmp(&y.number))
             });
         }
     }
@@ -124,7 +132,10 @@ impl MatchIndex {
     }
 
     pub fn buyer_by_iban(&self, iban: &str) -> Option<u32> {
-        let key: String = iban.split_whitespace().collect::<String>().to_ascii_uppercase();
+        let key: String = iban
+            .split_whitespace()
+            .collect::<String>()
+            .to_ascii_uppercase();
         self.by_iban.get(key.as_str()).copied()
     }
 

@@ -92,7 +92,10 @@ mod tests {
         assert!(!is_valid("XX18539007547034"));
         // Worked by hand: body "539007547034" + "RF00" -> 539007547034271500
         // mod 97 = 80, 98 - 80 = 18.
-        assert_eq!(reference_for("539007547034").as_deref(), Some("RF18539007547034"));
+        assert_eq!(
+            reference_for("539007547034").as_deref(),
+            Some("RF18539007547034")
+        );
     }
 
     #[test]

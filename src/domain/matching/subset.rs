@@ -61,14 +61,23 @@ pub fn find_subset(amounts: &[i64], target: i64) -> SubsetResult {
                 continue;
             }
             best = match best {
-                Some(b) if count(b) < count(cand) || (count(b) == count(cand) && (b.1, b.0) <= (cand.1, cand.0)) => Some(b),
+                Some(b)
+                    if count(b) < count(cand)
+                        || (count(b) == count(cand) && (b.1, b.0) <= (cand.1, cand.0)) =>
+                {
+                    Some(b)
+                }
                 _ => Some(cand),
             };
         }
     }
     let positions = best.map(|(lm, rm)| {
         let mut p: Vec<usize> = (0..left.len()).filter(|i| lm & (1 << i) != 0).collect();
-        p.extend((0..right.len()).filter(|i| rm & (1 << i) != 0).map(|i| i + half));
+        p.extend(
+            (0..right.len())
+                .filter(|i| rm & (1 << i) != 0)
+                .map(|i| i + half),
+        );
         p
     });
     SubsetResult { positions, steps }
@@ -89,7 +98,10 @@ mod tests {
         let r = find_subset(&[100, 200, 250, 400, 999], 350);
         assert_eq!(r.positions, Some(vec![0, 2]));
         // 200 + 150? no 150: 1234 cannot be made from these five.
-        assert_eq!(find_subset(&[100, 200, 250, 400, 999], 1234).positions, None);
+        assert_eq!(
+            find_subset(&[100, 200, 250, 400, 999], 1234).positions,
+            None
+        );
     }
 
     #[test]

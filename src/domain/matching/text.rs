@@ -53,7 +53,10 @@ pub fn number_candidates(text: &str) -> Vec<String> {
         let mut key = String::new();
         for t in tokens.iter().skip(i).take(MAX_WINDOW) {
             key.push_str(t);
-            if let Some(p) = PREFIXES.iter().find(|p| key.starts_with(**p) && key.len() > p.len()) {
+            if let Some(p) = PREFIXES
+                .iter()
+                .find(|p| key.starts_with(**p) && key.len() > p.len())
+            {
                 push(key[p.len()..].to_string());
             }
             push(key.clone());
@@ -130,6 +133,8 @@ mod tests {
         assert_eq!(normalize_name("ACME GmbH"), "ACME");
         assert_eq!(name_similarity("ACME INDUSTRIES", "ACME INDUSTRIES"), 1.0);
         // 2 shared of 3 distinct tokens.
-        assert!((name_similarity("ACME INDUSTRIES FRANCE", "ACME INDUSTRIES") - 2.0 / 3.0).abs() < 1e-9);
+        assert!(
+            (name_similarity("ACME INDUSTRIES FRANCE", "ACME INDUSTRIES") - 2.0 / 3.0).abs() < 1e-9
+        );
     }
 }

@@ -166,8 +166,7 @@ fn read_details<R: BufRead>(r: &mut GuardedReader<R>) -> Result<RawDetail, State
                 while r.child_into(&mut f, &mut f_attrs)? {
                     match f.as_str() {
                         "EndToEndId" => {
-                            d.end_to_end_id =
-                                non_empty(r.text()?).filter(|s| s != "NOTPROVIDED")
+                            d.end_to_end_id = non_empty(r.text()?).filter(|s| s != "NOTPROVIDED")
                         }
                         "AcctSvcrRef" => d.servicer_ref = non_empty(r.text()?),
                         _ => r.skip()?,
@@ -242,9 +241,7 @@ fn read_amount_details<R: BufRead>(
 }
 
 /// Dbtr/Nm (up to v7) or Dbtr/Pty/Nm (v8 on).
-fn read_party_name<R: BufRead>(
-    r: &mut GuardedReader<R>,
-) -> Result<Option<String>, StatementError> {
+fn read_party_name<R: BufRead>(r: &mut GuardedReader<R>) -> Result<Option<String>, StatementError> {
     let mut name = None;
     let mut c = String::new();
     let mut c_attrs: Vec<(String, String)> = Vec::new();

@@ -125,7 +125,12 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
     let day = t.get(..10)?;
     let rest = &t[10..];
-    if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with('Z') || rest.starts_with('+') || rest.starts_with('-')) {
+    if !(rest.is_empty()
+        || rest.starts_with('T')
+        || rest.starts_with('Z')
+        || rest.starts_with('+')
+        || rest.starts_with('-'))
+    {
         return None;
     }
     NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
@@ -140,7 +145,10 @@ pub fn read_date<R: BufRead>(
         StatementError::invalid(
             "date_invalid",
             at(r, local),
-            format!("'{}' is not a date", text.chars().take(40).collect::<String>()),
+            format!(
+                "'{}' is not a date",
+                text.chars().take(40).collect::<String>()
+            ),
         )
     })
 }
@@ -195,7 +203,10 @@ mod tests {
             parse_date("2025-07-23T00:00:00.000000000"),
             Some(d("2025-07-23"))
         );
-        assert_eq!(parse_date("2014-12-31T13:15:00+01:00"), Some(d("2014-12-31")));
+        assert_eq!(
+            parse_date("2014-12-31T13:15:00+01:00"),
+            Some(d("2014-12-31"))
+        );
         assert_eq!(parse_date("2014-13-31"), None);
         assert_eq!(parse_date("2014-12-3"), None);
         assert_eq!(parse_date("2014-12-301"), None);

@@ -87,7 +87,13 @@ pub fn apply_payment(
     };
     let payment = record_payment_in(conn, ctx, &input)?;
     if payment.unallocated.minor() > 0 {
-        let draft = credit_reclassified(ctx, line, &payment.id, &proposal.buyer_id, payment.unallocated.minor());
+        let draft = credit_reclassified(
+            ctx,
+            line,
+            &payment.id,
+            &proposal.buyer_id,
+            payment.unallocated.minor(),
+        );
         post(conn, ctx, &draft)?;
     }
     Ok(payment.id)
@@ -131,7 +137,13 @@ pub fn plan_payment(
 ) -> Result<PlannedPayment, ServiceError> {
     let id = crate::service::new_id();
     if proposal.unallocated_minor > 0 {
-        let draft = credit_reclassified(ctx, line, &id, &proposal.buyer_id, proposal.unallocated_minor);
+        let draft = credit_reclassified(
+            ctx,
+            line,
+            &id,
+            &proposal.buyer_id,
+            proposal.unallocated_minor,
+        );
         batch.add(ctx, &draft, None)?;
     }
     Ok(PlannedPayment {
@@ -153,9 +165,15 @@ pub fn plan_payment(
 fn suspense_entry(ctx: &Context, line: &LineMoney, clear: bool) -> EntryDraft {
     let roles = ctx.chart.roles();
     let (label, kind) = if clear {
-        (format!("Sortie d'attente {}", piece(line)), SUSPENSE_CLEARED)
+        (
+            format!("Sortie d'attente {}", piece(line)),
+            SUSPENSE_CLEARED,
+        )
     } else {
-        (format!("Encaissement en attente {}", piece(line)), SUSPENSE_PARKED)
+        (
+            format!("Encaissement en attente {}", piece(line)),
+            SUSPENSE_PARKED,
+        )
     };
     let (debit, credit) = if clear {
         (&roles.suspense, &roles.bank)

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 use super::apply::{park_in_suspense, plan_payment, LineMoney, ProposedAllocation, StoredProposal};
 use super::index::load_index;
 use super::{LineState, SourceKind};
-use crate::domain::matching::{match_line, LineFacts, MatchIndex, Method, Outcome, DEFAULT_THRESHOLD};
+use crate::domain::matching::{
+    match_line, LineFacts, MatchIndex, Method, Outcome, DEFAULT_THRESHOLD,
+};
 use crate::domain::statement::{check_balances, BalanceCheck};
 use crate::error::ErrorCode;
 use crate::formats::statement::{read_statement_file, Movement, Statement};
@@ -122,7 +124,10 @@ fn movement_key(account: &str, statement_ref: &str, m: &Movement) -> String {
     if m.bank_unique {
         format!("{account}|{}|{}", m.entry_ref, m.detail_index)
     } else {
-        format!("{account}|{statement_ref}|{}|{}", m.entry_ref, m.detail_index)
+        format!(
+            "{account}|{statement_ref}|{}|{}",
+            m.entry_ref, m.detail_index
+        )
     }
 }
 
@@ -149,14 +154,28 @@ pub fn import_statement(
     let _span = tracing::info_span!("import_statement", file = file_name).entered();
     let file = match read_statement_file(bytes) {
         Ok(f) => f,
-        Err(e) => return Ok(StatementReport::refused(file_name, None, e.code(), e.to_string())),
+        Err(e) => {
+            return Ok(StatementReport::refused(
+                file_name,
+                None,
+                e.code(),
+                e.to_string(),
+            ))
+        }
     };
     let format = Some(file.format.as_str().to_string());
     let mut checks = Vec::with_capacity(file.statements.len());
     for st in &file.statements {
         match check_balances(st) {
             Ok(c) => checks.push(c),
-            Err(e) => return Ok(StatementReport::refused(file_name, format, e.code(), e.to_string())),
+            Err(e) => {
+                return Ok(StatementReport::refused(
+                    file_name,
+                    format,
+                    e.code(),
+                    e.to_string(),
+                ))
+            }
         }
     }
     let sha = hex::encode(Sha256::digest(bytes));
@@ -168,7 +187,19 @@ pub fn import_statement(
     write_tx(conn, |conn| {
         let mut index: Option<MatchIndex> = None;
         for (st, (currency, check)) in file.statements.iter().zip(checks) {
-            import_one(conn, ctx, opts, file_name, &sha, file.format.as_str(), st, currency, check, &mut index, &mut report)?;
+            import_one(
+                conn,
+                ctx,
+                opts,
+                file_name,
+                &sha,
+                file.format.as_str(),
+                st,
+                currency,
+                check,
+                &mut index,
+                &mut report,
+            )?;
         }
         Ok::<(), ServiceError>(())
     })?;
@@ -266,7 +297,9 @@ fn import_one(
                 file_sha256: sha.to_string(),
                 imported_at: now(),
             };
-            diesel::insert_into(statements::table).values(&row).execute(conn)?;
+            diesel::insert_into(statements::table)
+                .values(&row)
+                .execute(conn)?;
             if movements.is_empty() {
                 report.status = FileStatus::Imported;
             }
@@ -304,7 +337,18 @@ fn import_one(
             });
             continue;
         }
-        let row = decide(conn, ctx, opts, st, m, key, &statement_id, index, &mut parked, &mut planned)?;
+        let row = decide(
+            conn,
+            ctx,
+            opts,
+            st,
+            m,
+            key,
+            &statement_id,
+            index,
+            &mut parked,
+            &mut planned,
+        )?;
         summary.new_lines += 1;
         report.new_lines += 1;
         match row.state.as_str() {
@@ -412,7 +456,11 @@ fn decide(
         date: line_date(st, m),
         amount: m.amount.minor(),
         currency: m.amount.currency(),
-        label: if m.remittance.is_empty() { &m.entry_ref } else { &m.remittance },
+        label: if m.remittance.is_empty() {
+            &m.entry_ref
+        } else {
+            &m.remittance
+        },
     };
     match match_line(ix, &facts) {
         Outcome::Proposal(p) => {
@@ -492,7 +540,10 @@ pub(super) fn insert_iban(
     iban: &str,
     buyer_id: &str,
 ) -> Result<(), ServiceError> {
-    let iban: String = iban.split_whitespace().collect::<String>().to_ascii_uppercase();
+    let iban: String = iban
+        .split_whitespace()
+        .collect::<String>()
+        .to_ascii_uppercase();
     let known: i64 = buyer_bank_accounts::table
         .filter(buyer_bank_accounts::iban.eq(&iban))
         .count()

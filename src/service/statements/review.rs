@@ -100,7 +100,10 @@ pub fn get_statement(conn: &mut DbConnection, id: &str) -> Result<StatementView,
     let c = stored_currency(&row.currency)?;
     let lines: Vec<MovementRow> = statement_movements::table
         .filter(statement_movements::statement_id.eq(id))
-        .order((statement_movements::entry_ref, statement_movements::detail_index))
+        .order((
+            statement_movements::entry_ref,
+            statement_movements::detail_index,
+        ))
         .select(MovementRow::as_select())
         .load(conn)?;
     Ok(StatementView {
@@ -185,12 +188,24 @@ fn resolve(
         if !expected.iter().any(|s| s.as_str() == row.state) {
             return Err(ServiceError::conflict(
                 "movement_state_conflict",
-                format!("statement line {id} is {}, not {}", row.state, expected.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")),
+                format!(
+                    "statement line {id} is {}, not {}",
+                    row.state,
+                    expected
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
             ));
         }
         let stored = proposal(conn, &row)?;
         let currency = stored_currency(&row.currency)?;
-        let label = if row.remittance.is_empty() { row.entry_ref.clone() } else { row.remittance.clone() };
+        let label = if row.remittance.is_empty() {
+            row.entry_ref.clone()
+        } else {
+            row.remittance.clone()
+        };
         let money = LineMoney {
             movement_id: &row.id,
             date: line_date(&row),
@@ -233,10 +248,7 @@ pub fn confirm_suggestion(
 }
 
 /// A person rejects the proposal: the line stays in suspense, unmatched.
-pub fn reject_suggestion(
-    conn: &mut DbConnection,
-    id: &str,
-) -> Result<MovementView, ServiceError> {
+pub fn reject_suggestion(conn: &mut DbConnection, id: &str) -> Result<MovementView, ServiceError> {
     write_tx(conn, |conn| {
         let row = load_line(conn, id)?;
         if row.state != LineState::Suggested.as_str() {
@@ -269,52 +281,65 @@ pub fn assign_movement(
     buyer_id: &str,
     invoices_to_settle: Option<Vec<(String, i64)>>,
 ) -> Result<MovementView, ServiceError> {
-    resolve(conn, ctx, id, &[LineState::Unmatched, LineState::Suggested], |conn, row| {
-        let known: i64 = buyers::table.filter(buyers::id.eq(buyer_id)).count().get_result(conn)?;
-        if known == 0 {
-            return Err(ServiceError::invalid("buyer_not_found", "buyer_id", "no such buyer"));
-        }
-        let wanted: Vec<(String, i64)> = match invoices_to_settle {
-            Some(list) => list,
-            None => {
-                let open: Vec<(String, i64)> = invoices::table
-                    .filter(
-                        invoices::buyer_id
-                            .eq(buyer_id)
-                            .and(invoices::currency.eq(&row.currency))
-                            .and(invoices::kind.eq("invoice"))
-                            .and(invoices::open_minor.gt(0))
-                            .and(invoices::state.ne("disputed"))
-                            .and(invoices::state.ne("written_off")),
-                    )
-                    .order((invoices::due_date, invoices::number))
-                    .select((invoices::id, invoices::open_minor))
-                    .load(conn)?;
-                let mut left = row.amount_minor;
-                let mut out = Vec::new();
-                for (inv, open) in open {
-                    if left == 0 {
-                        break;
-                    }
-                    let take = left.min(open);
-                    out.push((inv, take));
-                    left -= take;
-                }
-                out
+    resolve(
+        conn,
+        ctx,
+        id,
+        &[LineState::Unmatched, LineState::Suggested],
+        |conn, row| {
+            let known: i64 = buyers::table
+                .filter(buyers::id.eq(buyer_id))
+                .count()
+                .get_result(conn)?;
+            if known == 0 {
+                return Err(ServiceError::invalid(
+                    "buyer_not_found",
+                    "buyer_id",
+                    "no such buyer",
+                ));
             }
-        };
-        let total: i64 = wanted.iter().map(|(_, a)| *a).sum();
-        Ok(StoredProposal {
-            buyer_id: buyer_id.to_string(),
-            allocations: wanted
-                .into_iter()
-                .map(|(inv, amount)| ProposedAllocation {
-                    invoice_number: inv.clone(),
-                    invoice_id: inv,
-                    amount_minor: amount,
-                })
-                .collect(),
-            unallocated_minor: row.amount_minor - total,
-        })
-    })
+            let wanted: Vec<(String, i64)> = match invoices_to_settle {
+                Some(list) => list,
+                None => {
+                    let open: Vec<(String, i64)> = invoices::table
+                        .filter(
+                            invoices::buyer_id
+                                .eq(buyer_id)
+                                .and(invoices::currency.eq(&row.currency))
+                                .and(invoices::kind.eq("invoice"))
+                                .and(invoices::open_minor.gt(0))
+                                .and(invoices::state.ne("disputed"))
+                                .and(invoices::state.ne("written_off")),
+                        )
+                        .order((invoices::due_date, invoices::number))
+                        .select((invoices::id, invoices::open_minor))
+                        .load(conn)?;
+                    let mut left = row.amount_minor;
+                    let mut out = Vec::new();
+                    for (inv, open) in open {
+                        if left == 0 {
+                            break;
+                        }
+                        let take = left.min(open);
+                        out.push((inv, take));
+                        left -= take;
+                    }
+                    out
+                }
+            };
+            let total: i64 = wanted.iter().map(|(_, a)| *a).sum();
+            Ok(StoredProposal {
+                buyer_id: buyer_id.to_string(),
+                allocations: wanted
+                    .into_iter()
+                    .map(|(inv, amount)| ProposedAllocation {
+                        invoice_number: inv.clone(),
+                        invoice_id: inv,
+                        amount_minor: amount,
+                    })
+                    .collect(),
+                unallocated_minor: row.amount_minor - total,
+            })
+        },
+    )
 }
