@@ -96,7 +96,7 @@ fn line_xml(out: &mut String, i: usize, buyers: usize) -> i64 {
     let strd = strd
         .map(|r| format!("<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>{r}</Ref></CdtrRefInf></Strd>"))
         .unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<Ntry><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
          <BookgDt><Dt>2026-06-30</Dt></BookgDt><ValDt><Dt>2026-06-30</Dt></ValDt>\
@@ -104,7 +104,7 @@ fn line_xml(out: &mut String, i: usize, buyers: usize) -> i64 {
          <SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls><Refs>\
          <EndToEndId>E2E-{i:08}</EndToEndId></Refs><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>CRDT</CdtDbtInd>\
          <RltdPties><Dbtr><Nm>{name}</Nm></Dbtr>{acct}</RltdPties>\
-         <RmtInf><Ustrd>{text}</Ustrd>{strd}</RmtInf></TxDtls></NtryDtls></Ntry>\n",
+         <RmtInf><Ustrd>{text}</Ustrd>{strd}</RmtInf></TxDtls></NtryDtls></Ntry>",
         cents(amount),
         cents(amount)
     );

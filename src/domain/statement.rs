@@ -74,10 +74,13 @@ pub fn check_balances(st: &Statement) -> Result<(Currency, BalanceCheck), Statem
         let expected = expected.unwrap_or(i64::MAX);
         return Err(StatementError::Unbalanced {
             statement: st.id.clone(),
-            opening: fmt(opening.amount.minor()),
-            movements: fmt(sum),
-            expected: fmt(expected),
-            closing: fmt(closing.amount.minor()),
+            detail: format!(
+                "opening {} plus booked movements {} gives {}, but the closing balance is {}",
+                fmt(opening.amount.minor()),
+                fmt(sum),
+                fmt(expected),
+                fmt(closing.amount.minor())
+            ),
             difference: fmt(closing.amount.minor().saturating_sub(expected)),
         });
     }

@@ -65,7 +65,7 @@ pub fn read_cfonb120<R: BufRead>(mut input: R) -> Result<StatementFile, Statemen
             continue;
         }
         // Some banks send the records without line ends.
-        if chars.len() > WIDTH && chars.len() % WIDTH == 0 {
+        if chars.len() > WIDTH && chars.len().checked_rem(WIDTH) == Some(0) {
             for chunk in chars.chunks(WIDTH) {
                 line_no += 1;
                 records.push((line_no, chunk.to_vec()));

@@ -219,14 +219,14 @@ pub enum StatementError {
     /// A message kind we read but do not accept (camt.052 intraday reports).
     #[error("{message}")]
     NotAccepted { message: String },
-    /// Opening balance plus booked movements differs from the closing balance.
-    #[error("statement {statement}: opening {opening} plus booked movements {movements} gives {expected}, but the closing balance is {closing} (difference {difference})")]
+    /// Opening balance plus booked movements differs from the closing
+    /// balance. `detail` tells the figures: "opening EUR 18.15 plus booked
+    /// movements EUR 8.85 gives EUR 27.00, but the closing balance is EUR
+    /// 27.05".
+    #[error("statement {statement}: {detail} (difference {difference})")]
     Unbalanced {
         statement: String,
-        opening: String,
-        movements: String,
-        expected: String,
-        closing: String,
+        detail: String,
         difference: String,
     },
     /// A booked balance or an entry in another currency than the statement's.

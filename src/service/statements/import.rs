@@ -320,6 +320,7 @@ fn import_one(
     let mut rows: Vec<MovementRow> = Vec::with_capacity(new_count);
     let mut parked = PreparedEntries::with_capacity(new_count / 4);
     let mut planned: Vec<PlannedPayment> = Vec::with_capacity(new_count);
+    let mut next_log = report.new_lines + 10_000;
     for (m, key) in movements.iter().zip(keys) {
         if known.contains(&key) {
             summary.known_lines += 1;
@@ -369,7 +370,8 @@ fn import_one(
             explanation: row.explanation.clone(),
         });
         rows.push(row);
-        if report.new_lines % 10_000 == 0 {
+        if report.new_lines >= next_log {
+            next_log += 10_000;
             tracing::info!(lines = report.new_lines, "statement lines matched");
         }
     }
