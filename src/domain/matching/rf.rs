@@ -5,7 +5,8 @@
 //!
 //! How we issue them: the body is the invoice number with everything but
 //! letters and digits removed, upper-cased ("F-2026-001" gives body
-//! "F2026001" and reference "RF47F2026001" when its check digits are 47).
+//! "F2026001" and reference "RF29F2026001": 98 - ("F2026001RF00" read as
+//! digits mod 97) = 29).
 //! A payer who quotes it back therefore names the invoice exactly, and the
 //! matcher finds the invoice by the same key it uses for numbers in text.
 //! An invoice number longer than 21 letters and digits gets no reference.
@@ -101,7 +102,9 @@ mod tests {
     #[test]
     fn invoice_numbers_give_references() {
         let r = reference_for("F-2026-001").unwrap();
-        assert!(r.starts_with("RF") && r.ends_with("F2026001"));
+        // By hand: "F2026001" + "RF00" with F=15, R=27 reads as the number
+        // 1520260012715 00; it is 69 mod 97, and 98 - 69 = 29.
+        assert_eq!(r, "RF29F2026001");
         assert!(is_valid(&r));
         assert_eq!(body_of_reference(&r).as_deref(), Some("F2026001"));
         assert_eq!(reference_for("F-0123456789-0123456789-X"), None);
