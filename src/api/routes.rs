@@ -4,7 +4,7 @@
 
 use super::call::{Call, Reply};
 use super::handlers::{
-    cover, health, imports, invoices, ledger, outbox, parties, payments, reports,
+    cover, health, imports, invoices, ledger, outbox, parties, payments, reports, statements,
 };
 use super::problem::Problem;
 use crate::service::keys::Role;
@@ -67,6 +67,13 @@ pub enum Op {
     GetOutboxMessage,
     RetryOutboxMessage,
     CancelOutboxMessage,
+    CreateStatement,
+    GetStatement,
+    ListSuggestions,
+    ConfirmSuggestion,
+    RejectSuggestion,
+    ListUnmatched,
+    AssignUnmatched,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -279,6 +286,38 @@ static ROUTES: &[RouteSpec] = &[
         TREASURY,
         Op::CancelOutboxMessage,
     ),
+    route("POST", "/v1/statements", BOOKS, Op::CreateStatement),
+    route("GET", "/v1/statements/{id}", BOOKS, Op::GetStatement),
+    route(
+        "GET",
+        "/v1/reconciliation/suggestions",
+        BOOKS,
+        Op::ListSuggestions,
+    ),
+    route(
+        "POST",
+        "/v1/reconciliation/suggestions/{id}/confirm",
+        BOOKS,
+        Op::ConfirmSuggestion,
+    ),
+    route(
+        "POST",
+        "/v1/reconciliation/suggestions/{id}/reject",
+        BOOKS,
+        Op::RejectSuggestion,
+    ),
+    route(
+        "GET",
+        "/v1/reconciliation/unmatched",
+        BOOKS,
+        Op::ListUnmatched,
+    ),
+    route(
+        "POST",
+        "/v1/reconciliation/unmatched/{id}/assign",
+        BOOKS,
+        Op::AssignUnmatched,
+    ),
 ];
 
 /// Every route the API serves.
@@ -335,6 +374,13 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::GetOutboxMessage => outbox::get(call).await,
         Op::RetryOutboxMessage => outbox::retry(call).await,
         Op::CancelOutboxMessage => outbox::cancel(call).await,
+        Op::CreateStatement => statements::create_statement(call).await,
+        Op::GetStatement => statements::get_statement(call).await,
+        Op::ListSuggestions => statements::list_suggestions(call).await,
+        Op::ConfirmSuggestion => statements::confirm_suggestion(call).await,
+        Op::RejectSuggestion => statements::reject_suggestion(call).await,
+        Op::ListUnmatched => statements::list_unmatched(call).await,
+        Op::AssignUnmatched => statements::assign_unmatched(call).await,
     }
 }
 
@@ -364,8 +410,10 @@ mod tests {
             // 201, except the actions: imports (whose report names what
             // each file made), cover checks (an answer, nothing stored), the
             // insurance steps on a policy or claim, premiums (a quote, or a
-            // posting once per period) and recoveries (201 without a
-            // Location: no route reads one back yet).
+            // posting once per period), recoveries (201 without a
+            // Location: no route reads one back yet), statement files (a
+            // report per file, which may hold several statements) and the
+            // reconciliation steps on a statement line.
             let action = matches!(
                 r.op,
                 Op::CreateImport
@@ -381,6 +429,10 @@ mod tests {
                     | Op::CancelOutboxMessage
                     | Op::ClaimRecovery
                     | Op::PolicyPremium
+                    | Op::CreateStatement
+                    | Op::ConfirmSuggestion
+                    | Op::RejectSuggestion
+                    | Op::AssignUnmatched
             );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);

@@ -17,6 +17,7 @@ use factorgate::store::{DatabaseUrl, Store};
 use crate::cli::{Cli, CliError, CliResult};
 
 mod cover;
+mod matching;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -50,6 +51,9 @@ pub struct BenchArgs {
     /// cover-check: API workers.
     #[arg(long, default_value_t = 2)]
     pub server_workers: usize,
+    /// match, camt-parse: bank statement lines generated.
+    #[arg(long, default_value_t = 100_000)]
+    pub lines: usize,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +65,11 @@ pub enum Scenario {
     ReadCsv,
     /// Cover checks per second over HTTP, with wrk.
     CoverCheck,
+    /// --lines bank lines (camt.053) matched against --count open
+    /// invoices of --buyers buyers, applied and posted.
+    Match,
+    /// Reading a camt.053 of --lines entries (no database), in MB/s.
+    CamtParse,
 }
 
 /// A valid SIREN (Luhn) for buyer `n`.
@@ -310,6 +319,12 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     }
     if args.scenario == Scenario::CoverCheck {
         return cover::run(&store, &dir, backend, args);
+    }
+    if args.scenario == Scenario::Match {
+        return matching::run_match(&store, &dir, backend, args);
+    }
+    if args.scenario == Scenario::CamtParse {
+        return matching::run_camt_parse(&dir, args);
     }
     let ctx = Context::default();
     let mut conn = store.conn()?;

@@ -90,6 +90,9 @@ pub enum Command {
     /// Import invoice files (UBL, CII, Factur-X PDF, CSV, JSON), each whole
     /// or not at all.
     Import(super::import::ImportArgs),
+    /// Import bank statements (camt.053/054, CFONB 120) and match them to
+    /// invoices; review suggestions; list what waits in suspense.
+    Reconcile(super::reconcile::ReconcileArgs),
     /// Measure recording invoices with their journal entries.
     Bench(crate::bench::BenchArgs),
     /// Run the simulated credit insurer and factor for local work (no

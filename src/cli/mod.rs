@@ -5,6 +5,7 @@ pub mod import;
 pub mod insurance;
 pub mod outbox;
 pub mod output;
+pub mod reconcile;
 pub mod tables;
 
 pub use args::*;
@@ -224,6 +225,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Bench(args) => crate::bench::run(&cli, args),
         Command::Sandbox(args) => crate::sandbox(args, sandbox_config_path(&cli).as_deref()),
         Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
+        Command::Reconcile(args) => reconcile::run(&open(settings(&cli, None)?)?, args),
         Command::Worker(args) => outbox::run_worker(&open(settings(&cli, None)?)?, args),
         Command::Outbox(cmd) => outbox::run_outbox(&open(settings(&cli, None)?)?, cmd),
         _ => {
@@ -504,6 +506,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
         | Command::Migrate
         | Command::Bench(_)
         | Command::Import(_)
+        | Command::Reconcile(_)
         | Command::Worker(_)
         | Command::Outbox(_)
         | Command::Sandbox(_) => {

@@ -251,14 +251,115 @@ impl<R: BufRead> GuardedReader<R> {
     /// are refused. Leaves the reader after the element's end tag.
     pub fn text(&mut self) -> Result<String, DocumentError> {
         let mut out = String::new();
+        if self.pending_end.take().is_some() {
+            self.pop_silent();
+            return Ok(out);
+        }
         loop {
-            match self.next()? {
-                Some(XmlEvent::Text(t)) => out.push_str(&t),
-                Some(XmlEvent::End { .. }) => return Ok(out),
-                Some(XmlEvent::Start { local, .. }) => {
-                    return Err(self.malformed(format!("unexpected element {local} in a value")))
+            let event = read_capped(
+                &mut self.reader,
+                &mut self.buf,
+                &self.names,
+                self.limits.max_bytes,
+            )?;
+            match event {
+                Event::Text(t) => {
+                    let text = t.unescape().map_err(|err| {
+                        DocumentError::malformed(path_of(&self.names), err.to_string())
+                    })?;
+                    out.push_str(&text);
                 }
-                None => return Err(self.malformed("document ends inside an element")),
+                Event::CData(c) => {
+                    let text = std::str::from_utf8(&c).map_err(|_| {
+                        DocumentError::malformed(path_of(&self.names), "CDATA is not UTF-8")
+                    })?;
+                    out.push_str(text);
+                }
+                Event::End(_) => {
+                    self.pop_silent();
+                    return Ok(out);
+                }
+                Event::Start(e) | Event::Empty(e) => {
+                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    return Err(self
+                        .malformed(format!("unexpected element {} in a value", local_of(&name))));
+                }
+                Event::Eof => return Err(self.malformed("document ends inside an element")),
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+            }
+        }
+    }
+
+    /// Closes the innermost element without naming it.
+    fn pop_silent(&mut self) {
+        let start = self.ends.pop().unwrap_or(0);
+        self.names.truncate(start);
+    }
+
+    /// [`child`](Self::child) for hot loops: the next child's local name is
+    /// written into `name` and its attributes into `attrs` (both cleared
+    /// first; attribute values are only allocated when there are any), so
+    /// reading a large document allocates nothing per element. Returns
+    /// false at the end of the element being read.
+    pub fn child_into(
+        &mut self,
+        name: &mut String,
+        attrs: &mut Vec<(String, String)>,
+    ) -> Result<bool, DocumentError> {
+        if self.pending_end.take().is_some() {
+            self.pop_silent();
+            return Ok(false);
+        }
+        loop {
+            let event = read_capped(
+                &mut self.reader,
+                &mut self.buf,
+                &self.names,
+                self.limits.max_bytes,
+            )?;
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let empty = matches!(event, Event::Empty(_));
+                    if self.ends.len() >= self.limits.max_depth {
+                        return Err(self.unsafe_depth());
+                    }
+                    let qname = e.name();
+                    let qualified = std::str::from_utf8(qname.as_ref()).map_err(|_| {
+                        DocumentError::malformed(path_of(&self.names), "element name is not UTF-8")
+                    })?;
+                    name.clear();
+                    name.push_str(local_of(qualified));
+                    attrs.clear();
+                    for a in e.attributes() {
+                        let a = a.map_err(|err| {
+                            DocumentError::malformed(path_of(&self.names), err.to_string())
+                        })?;
+                        let key = String::from_utf8_lossy(a.key.as_ref());
+                        if key == "xmlns" || key.starts_with("xmlns:") {
+                            continue;
+                        }
+                        let value = a
+                            .unescape_value()
+                            .map_err(|err| {
+                                DocumentError::malformed(path_of(&self.names), err.to_string())
+                            })?
+                            .into_owned();
+                        attrs.push((local_of(&key).to_string(), value));
+                    }
+                    self.ends.push(self.names.len());
+                    self.names.push('/');
+                    self.names.push_str(qualified);
+                    if empty {
+                        self.pending_end = Some(String::new());
+                    }
+                    return Ok(true);
+                }
+                Event::End(_) => {
+                    self.pop_silent();
+                    return Ok(false);
+                }
+                Event::Eof => return Err(self.malformed("document ends inside an element")),
+                _ => {}
             }
         }
     }

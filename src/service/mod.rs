@@ -18,6 +18,7 @@ pub mod premiums;
 pub mod rates;
 pub mod recoveries;
 pub mod reports;
+pub mod statements;
 
 use std::sync::Arc;
 

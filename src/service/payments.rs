@@ -106,6 +106,16 @@ pub fn record_payment(
     ctx: &Context,
     input: &PaymentInput,
 ) -> Result<Payment, ServiceError> {
+    write_tx(conn, |conn| record_payment_in(conn, ctx, input))
+}
+
+/// [`record_payment`] inside the caller's transaction: statement
+/// reconciliation records a statement's payments in one.
+pub fn record_payment_in(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    input: &PaymentInput,
+) -> Result<Payment, ServiceError> {
     let currency = Currency::from_code(input.currency.trim())
         .map_err(|e| ServiceError::invalid(e.code(), "currency", e.to_string()))?;
     let amount = parse_amount("amount", &input.amount, currency)?;
@@ -131,7 +141,7 @@ pub fn record_payment(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    write_tx(conn, |conn| {
+    {
         let buyer_id = match (&input.buyer_id, &input.buyer_legal_id) {
             (Some(id), None) => buyers::table
                 .find(id)
@@ -241,7 +251,7 @@ pub fn record_payment(
         post(conn, ctx, &draft)?;
         let allocs = load_allocations(conn, &row.id)?;
         to_payment(row, allocs)
-    })
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -289,4 +299,161 @@ pub fn list_payments(
         None
     };
     Ok(Page { items, next_cursor })
+}
+
+/// A payment whose allocations were already chosen (by cash matching), to
+/// record with others in one go.
+#[derive(Debug, Clone)]
+pub struct PlannedPayment {
+    /// The id to give the payment.
+    pub id: String,
+    pub buyer_id: String,
+    pub received_on: NaiveDate,
+    pub currency: Currency,
+    pub amount: i64,
+    pub reference: String,
+    pub external_id: String,
+    /// (invoice id, amount); what the payment leaves over stays a credit.
+    pub allocations: Vec<(String, i64)>,
+}
+
+/// [`record_payment_in`] for many payments at once, inside the caller's
+/// transaction: the invoices are read in a few queries, payments,
+/// allocations and entries written in bulk, each invoice updated once.
+/// The same checks: every allocation names an open invoice of the payment's
+/// buyer in its currency, never more than is open (counting the batch's
+/// earlier payments), never more than the payment. Returns the unallocated
+/// rest of each payment, in order.
+pub fn record_planned_payments(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    planned: &[PlannedPayment],
+) -> Result<Vec<i64>, ServiceError> {
+    use crate::domain::invoice::InvoiceState;
+    use crate::service::ledger::{insert_prepared, PreparedEntries};
+    use std::collections::HashMap;
+    let ids: Vec<&str> = {
+        let mut v: Vec<&str> = planned
+            .iter()
+            .flat_map(|p| p.allocations.iter().map(|(i, _)| i.as_str()))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    // Invoice id -> (row, open left after the batch so far).
+    let mut open: HashMap<String, (InvoiceRow, i64)> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<InvoiceRow> = invoices::table
+            .filter(invoices::id.eq_any(chunk))
+            .select(InvoiceRow::as_select())
+            .load(conn)?;
+        for r in rows {
+            let left = r.open_minor;
+            open.insert(r.id.clone(), (r, left));
+        }
+    }
+    let now = now();
+    let mut payment_rows = Vec::with_capacity(planned.len());
+    let mut allocation_rows = Vec::new();
+    let mut entries = PreparedEntries::with_capacity(planned.len());
+    let mut rests = Vec::with_capacity(planned.len());
+    for (n, p) in planned.iter().enumerate() {
+        let field = |i: usize| format!("payments[{n}].allocations[{i}]");
+        let mut left = p.amount;
+        for (i, (invoice_id, amount)) in p.allocations.iter().enumerate() {
+            let usable = open.get_mut(invoice_id).filter(|(r, _)| {
+                r.buyer_id == p.buyer_id
+                    && r.currency == p.currency.code()
+                    && r.kind == InvoiceKind::Invoice.as_str()
+                    && r.state != "disputed"
+                    && r.state != "written_off"
+            });
+            let Some((_, remaining)) = usable else {
+                return Err(ServiceError::invalid(
+                    "invoice_not_open",
+                    field(i),
+                    format!("'{invoice_id}' is not an open invoice of this buyer in this currency"),
+                ));
+            };
+            if *amount <= 0 || *amount > *remaining {
+                return Err(ServiceError::invalid(
+                    "allocation_exceeds_open_amount",
+                    field(i),
+                    format!("'{invoice_id}' has less open than allocated"),
+                ));
+            }
+            if *amount > left {
+                return Err(ServiceError::invalid(
+                    "allocation_exceeds_payment",
+                    field(i),
+                    "allocations exceed the payment amount",
+                ));
+            }
+            *remaining -= amount;
+            left -= amount;
+            allocation_rows.push(AllocationRow {
+                id: new_id(),
+                invoice_id: invoice_id.clone(),
+                source_kind: "payment".into(),
+                source_id: p.id.clone(),
+                amount_minor: *amount,
+                allocated_on: p.received_on,
+                created_at: now,
+            });
+        }
+        payment_rows.push(PaymentRow {
+            id: p.id.clone(),
+            buyer_id: p.buyer_id.clone(),
+            received_on: p.received_on,
+            currency: p.currency.code().to_string(),
+            amount_minor: p.amount,
+            unallocated_minor: left,
+            reference: Some(p.reference.clone()),
+            external_id: Some(p.external_id.clone()),
+            created_at: now,
+        });
+        let draft = post_payment(
+            &PaymentFacts {
+                payment_id: p.id.clone(),
+                buyer_id: p.buyer_id.clone(),
+                received_on: p.received_on,
+                amount: p.amount,
+                currency: p.currency,
+                reference: p.reference.clone(),
+            },
+            ctx.chart.roles(),
+        )?;
+        entries.add(ctx, &draft, None)?;
+        rests.push(left);
+    }
+    crate::insert_rows!(conn, payments::table, payment_rows.as_slice())?;
+    crate::insert_rows!(conn, allocations::table, allocation_rows.as_slice())?;
+    for (row, left) in open.values() {
+        if *left == row.open_minor {
+            continue;
+        }
+        let current = InvoiceState::parse(&row.state).unwrap_or(InvoiceState::Open);
+        let state = current.after_settlement(row.gross_minor, *left);
+        // Relative to what was read: a concurrent settlement makes this a
+        // conflict rather than a lost update.
+        let changed = diesel::update(
+            invoices::table
+                .find(&row.id)
+                .filter(invoices::open_minor.eq(row.open_minor)),
+        )
+        .set((
+            invoices::open_minor.eq(*left),
+            invoices::state.eq(state.as_str()),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(ServiceError::conflict(
+                "allocation_exceeds_open_amount",
+                format!("invoice {} changed while being settled", row.number),
+            ));
+        }
+    }
+    insert_prepared(conn, &entries)?;
+    Ok(rests)
 }

@@ -328,3 +328,53 @@ pub struct OutboxAttemptRow {
     pub error_message: Option<String>,
     pub duration_ms: Option<i64>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = statements, treat_none_as_default_value = false)]
+pub struct StatementRow {
+    pub id: String,
+    pub source_kind: String,
+    pub format: String,
+    pub statement_ref: String,
+    pub account: String,
+    pub currency: String,
+    pub from_date: Option<NaiveDate>,
+    pub to_date: Option<NaiveDate>,
+    pub opening_minor: Option<i64>,
+    pub closing_minor: Option<i64>,
+    pub balance_check: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub imported_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = statement_movements, treat_none_as_default_value = false)]
+pub struct MovementRow {
+    pub id: String,
+    pub statement_id: String,
+    pub movement_key: String,
+    pub entry_ref: String,
+    pub detail_index: i32,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub booked: i32,
+    pub booked_on: Option<NaiveDate>,
+    pub value_on: Option<NaiveDate>,
+    pub counterparty_name: Option<String>,
+    pub counterparty_iban: Option<String>,
+    pub remittance: String,
+    pub structured_ref: Option<String>,
+    pub end_to_end_id: Option<String>,
+    pub state: String,
+    pub buyer_id: Option<String>,
+    pub proposal: Option<String>,
+    pub score: Option<i32>,
+    pub method: Option<String>,
+    pub explanation: Option<String>,
+    pub payment_id: Option<String>,
+    pub suspense_entry_id: Option<String>,
+    pub forward_to_factor: i32,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+}

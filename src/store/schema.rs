@@ -322,7 +322,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    statements (id) {
+        id -> Text,
+        source_kind -> Text,
+        format -> Text,
+        statement_ref -> Text,
+        account -> Text,
+        currency -> Text,
+        from_date -> Nullable<Date>,
+        to_date -> Nullable<Date>,
+        opening_minor -> Nullable<BigInt>,
+        closing_minor -> Nullable<BigInt>,
+        balance_check -> Text,
+        file_name -> Text,
+        file_sha256 -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statement_movements (id) {
+        id -> Text,
+        statement_id -> Text,
+        movement_key -> Text,
+        entry_ref -> Text,
+        detail_index -> Integer,
+        amount_minor -> BigInt,
+        currency -> Text,
+        booked -> Integer,
+        booked_on -> Nullable<Date>,
+        value_on -> Nullable<Date>,
+        counterparty_name -> Nullable<Text>,
+        counterparty_iban -> Nullable<Text>,
+        remittance -> Text,
+        structured_ref -> Nullable<Text>,
+        end_to_end_id -> Nullable<Text>,
+        state -> Text,
+        buyer_id -> Nullable<Text>,
+        proposal -> Nullable<Text>,
+        score -> Nullable<Integer>,
+        method -> Nullable<Text>,
+        explanation -> Nullable<Text>,
+        payment_id -> Nullable<Text>,
+        suspense_entry_id -> Nullable<Text>,
+        forward_to_factor -> Integer,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    buyer_bank_accounts (iban) {
+        iban -> Text,
+        buyer_id -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox_messages (message_id));
+diesel::joinable!(statement_movements -> statements (statement_id));
 diesel::joinable!(insurance_policy_versions -> insurance_policies (policy_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -349,4 +409,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     insurance_recoveries,
     outbox_messages,
     outbox_attempts,
+    statements,
+    statement_movements,
+    buyer_bank_accounts,
 );

@@ -2,6 +2,7 @@
 
 mod api;
 mod api_imports;
+mod camt_fixtures;
 mod cii_fixtures;
 mod claims;
 mod cli;
@@ -17,4 +18,5 @@ mod outbox;
 mod outbox_http;
 mod outbox_kill;
 mod sandbox_cli;
+mod statements;
 mod ubl_fixtures;

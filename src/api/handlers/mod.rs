@@ -10,3 +10,4 @@ pub mod outbox;
 pub mod parties;
 pub mod payments;
 pub mod reports;
+pub mod statements;
