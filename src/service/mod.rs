@@ -5,6 +5,7 @@ pub mod claims;
 pub mod cover;
 mod cover_reads;
 pub mod documents;
+pub mod factoring;
 pub mod imports;
 pub mod insurance;
 pub mod insurer_calls;

@@ -224,7 +224,7 @@ pub fn record_payment(
                 })?;
             allocate(conn, inv, "payment", &row.id, a.amount, input.received_on)?;
         }
-        let draft = post_payment(
+        let mut draft = post_payment(
             &PaymentFacts {
                 payment_id: row.id.clone(),
                 buyer_id,
@@ -237,6 +237,14 @@ pub fn record_payment(
                     .unwrap_or_else(|| row.id.clone()),
             },
             ctx.chart.roles(),
+        )?;
+        // Allocations to invoices assigned to a factor credit 467, not 411.
+        super::factoring::route_collections(
+            conn,
+            ctx,
+            &mut draft,
+            &plan.allocations,
+            input.received_on,
         )?;
         post(conn, ctx, &draft)?;
         let allocs = load_allocations(conn, &row.id)?;
