@@ -8,6 +8,8 @@ mod cli;
 mod common;
 mod documents;
 mod exposure;
+mod factoring;
+mod factoring_calls;
 mod imports;
 mod insurance;
 mod insurance_terms;

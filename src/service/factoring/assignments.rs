@@ -648,11 +648,24 @@ pub(crate) fn remove_items(
     Ok(())
 }
 
-/// Applies the factor's answer to a submitted assignment, inside the
-/// worker's transaction: its reference and state; rejected documents leave
-/// the assignment (reversed); an advance the factor says it paid is
-/// recorded as an accepted funding and posted.
+/// Applies the factor's answer to a submitted assignment in its own
+/// transaction: see [`apply_assignment_answer_in_tx`].
 pub fn apply_assignment_answer(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    assignment_id: &str,
+    answer: &AssignmentAnswer,
+) -> Result<(), ServiceError> {
+    write_tx(conn, |conn| {
+        apply_assignment_answer_in_tx(conn, ctx, assignment_id, answer)
+    })
+}
+
+/// Applies the factor's answer inside the caller's (the outbox worker's)
+/// transaction: its reference and state; rejected documents leave the
+/// assignment (reversed); an advance the factor says it paid is recorded
+/// as an accepted funding and posted.
+pub fn apply_assignment_answer_in_tx(
     conn: &mut DbConnection,
     ctx: &Context,
     assignment_id: &str,

@@ -57,3 +57,19 @@ pub(crate) fn stored_rate(field: &str, raw: &str) -> Result<Decimal, ServiceErro
         )
     })
 }
+
+/// Flags a buyer as a company of our group [société du groupe] (or not):
+/// contracts that exclude intra-group buyers refuse its invoices.
+pub fn set_intra_group(
+    conn: &mut crate::store::DbConnection,
+    buyer: &str,
+    intra_group: bool,
+) -> Result<crate::service::parties::Buyer, ServiceError> {
+    use crate::store::schema::buyers;
+    use diesel::prelude::*;
+    let id = crate::service::parties::resolve_buyer_id(conn, buyer)?;
+    diesel::update(buyers::table.find(&id))
+        .set(buyers::intra_group.eq(i32::from(intra_group)))
+        .execute(conn)?;
+    crate::service::parties::get_buyer(conn, &id)
+}

@@ -357,11 +357,25 @@ fn advance_posted(
     )
 }
 
-/// Applies the factor's answer to a funding request: accepted posts the
-/// advance (what the factor grants, never more than asked); refused
-/// frees the amount; pending keeps the factor's reference. An answer to a
-/// request already answered changes nothing.
+/// Applies the factor's answer to a funding request in its own
+/// transaction: see [`apply_funding_answer_in_tx`].
 pub fn apply_funding_answer(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    funding_id: &str,
+    answer: &FundingAnswer,
+) -> Result<Funding, ServiceError> {
+    write_tx(conn, |conn| {
+        apply_funding_answer_in_tx(conn, ctx, funding_id, answer)
+    })
+}
+
+/// Applies the factor's answer to a funding request inside the caller's
+/// (the outbox worker's) transaction: accepted posts the advance (what the
+/// factor grants, never more than asked); refused frees the amount;
+/// pending keeps the factor's reference. An answer to a request already
+/// answered changes nothing.
+pub fn apply_funding_answer_in_tx(
     conn: &mut DbConnection,
     ctx: &Context,
     funding_id: &str,
@@ -406,46 +420,43 @@ pub fn apply_funding_answer(
         (_, Some(a)) => a.minor,
         (_, None) => row.amount_minor,
     };
-    write_tx(conn, |conn| {
-        match answer.status {
-            FundingStatus::Pending => {
-                diesel::update(fundings::table.find(&row.id))
-                    .set(fundings::factor_reference.eq(&answer.reference))
-                    .execute(conn)?;
-            }
-            FundingStatus::Refused => {
-                diesel::update(fundings::table.find(&row.id))
-                    .set((
-                        fundings::state.eq("refused"),
-                        fundings::factor_reference.eq(&answer.reference),
-                    ))
-                    .execute(conn)?;
-            }
-            FundingStatus::Accepted => {
-                let on = answer.value_date.unwrap_or_else(|| Utc::now().date_naive());
-                diesel::update(fundings::table.find(&row.id))
-                    .set((
-                        fundings::state.eq("accepted"),
-                        fundings::granted_minor.eq(granted),
-                        fundings::outstanding_minor.eq(granted),
-                        fundings::value_date.eq(on),
-                        fundings::factor_reference.eq(&answer.reference),
-                    ))
-                    .execute(conn)?;
-                advance_posted(
-                    conn,
-                    ctx,
-                    &contract,
-                    &row.id,
-                    granted,
-                    on,
-                    &contract.number,
-                    c,
-                )?;
-            }
+    match answer.status {
+        FundingStatus::Pending => {
+            diesel::update(fundings::table.find(&row.id))
+                .set(fundings::factor_reference.eq(&answer.reference))
+                .execute(conn)?;
         }
-        Ok::<(), ServiceError>(())
-    })?;
+        FundingStatus::Refused => {
+            diesel::update(fundings::table.find(&row.id))
+                .set((
+                    fundings::state.eq("refused"),
+                    fundings::factor_reference.eq(&answer.reference),
+                ))
+                .execute(conn)?;
+        }
+        FundingStatus::Accepted => {
+            let on = answer.value_date.unwrap_or_else(|| Utc::now().date_naive());
+            diesel::update(fundings::table.find(&row.id))
+                .set((
+                    fundings::state.eq("accepted"),
+                    fundings::granted_minor.eq(granted),
+                    fundings::outstanding_minor.eq(granted),
+                    fundings::value_date.eq(on),
+                    fundings::factor_reference.eq(&answer.reference),
+                ))
+                .execute(conn)?;
+            advance_posted(
+                conn,
+                ctx,
+                &contract,
+                &row.id,
+                granted,
+                on,
+                &contract.number,
+                c,
+            )?;
+        }
+    }
     get_funding(conn, &row.id)
 }
 
