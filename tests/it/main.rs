@@ -10,6 +10,7 @@ mod documents;
 mod exposure;
 mod factoring;
 mod factoring_calls;
+mod factoring_cli;
 mod imports;
 mod insurance;
 mod insurance_terms;
