@@ -9,6 +9,7 @@ mod common;
 mod documents;
 mod exposure;
 mod factoring;
+mod factoring_api;
 mod factoring_calls;
 mod factoring_cli;
 mod imports;
