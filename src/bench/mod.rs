@@ -16,6 +16,7 @@ use factorgate::store::{DatabaseUrl, Store};
 
 use crate::cli::{Cli, CliError, CliResult};
 
+mod assign;
 mod cover;
 
 #[derive(Args, Debug)]
@@ -36,6 +37,9 @@ pub struct BenchArgs {
     /// `read-csv` reads and maps the same file without recording it.
     /// `cover-check` imports the same file, adds a policy and named
     /// limits, serves the API and measures cover checks with wrk.
+    /// `assign` imports the same file, adds a factoring contract and an
+    /// approval per buyer, and times a proposal over every open invoice
+    /// and its confirmation with postings.
     #[arg(long, value_enum, default_value_t = Scenario::Record)]
     pub scenario: Scenario,
     /// cover-check: seconds of load.
@@ -61,6 +65,9 @@ pub enum Scenario {
     ReadCsv,
     /// Cover checks per second over HTTP, with wrk.
     CoverCheck,
+    /// Factoring: a proposal over the whole open portfolio, then its
+    /// confirmation with postings.
+    Assign,
 }
 
 /// A valid SIREN (Luhn) for buyer `n`.
@@ -310,6 +317,9 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     }
     if args.scenario == Scenario::CoverCheck {
         return cover::run(&store, &dir, backend, args);
+    }
+    if args.scenario == Scenario::Assign {
+        return assign::run(&store, &dir, backend, args);
     }
     let ctx = Context::default();
     let mut conn = store.conn()?;
