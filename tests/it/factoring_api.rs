@@ -58,7 +58,7 @@ async fn factoring_over_http() {
             "assigned_on": "2026-03-10", "invoices": ["F-1"]}),
         ))
         .await
-        .problem(422, "invoice_already_assigned");
+        .problem(409, "invoice_already_assigned");
         let pos = api
             .send(get(
                 "/v1/factoring/contracts/CT-1/position?as_of=2026-03-10",

@@ -14,6 +14,7 @@ use super::contracts::{get_contract, lock_contract};
 use super::movements::{self, Movement};
 use super::proposal::{plan, Selection};
 use super::{currency_of, invalid};
+use crate::domain::factoring::Ineligible;
 use crate::domain::invoice::InvoiceKind;
 use crate::domain::outbox::Operation;
 use crate::insert_rows;
@@ -223,11 +224,13 @@ pub fn confirm(
             let code = first
                 .map(|r| r.refusal_code())
                 .unwrap_or("invoice_not_eligible");
-            return Err(invalid(
-                code,
-                "invoices",
-                format!("not eligible: {}", failures.join("; ")),
-            ));
+            let message = format!("not eligible: {}", failures.join("; "));
+            // Double financing is a conflict with the other assignment (409,
+            // as when a concurrent confirmation wins); the rest is bad input.
+            if first == Some(Ineligible::AlreadyAssigned) {
+                return Err(ServiceError::conflict(code, message));
+            }
+            return Err(invalid(code, "invoices", message));
         }
         let chosen: Vec<_> = p.plan.items.iter().filter(|i| i.eligible()).collect();
         if chosen.is_empty() {
