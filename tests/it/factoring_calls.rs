@@ -100,12 +100,15 @@ fn submission_and_the_factor_s_answers() {
             &db.ctx,
             &a.id,
             &serde_json::from_value(
-                json!({"reference": "BNP-77", "status": "funded", "raw_status": "FINANCE"}),
+                json!({"reference": "BNP-77", "status": "funded", "raw_status": "FINANCE",
+                    "advance": {"minor": 900_000, "exponent": 2, "currency": [69, 85, 82]}}),
             )
             .unwrap(),
         )
         .unwrap();
         assert_eq!(get_assignment(conn, &a.id).unwrap().state, "funded");
+        // The advance the factor repeats in its later answer is not paid twice.
+        assert_eq!(balance(&db, conn, "512"), 900_000);
 
         // A funding request goes out through the outbox too.
         let f = request_funding(conn, "CT-1", "100.00", Some(d(2026, 3, 13))).unwrap();

@@ -342,7 +342,7 @@ pub(crate) fn plan(conn: &mut DbConnection, sel: &Selection) -> Result<Planned, 
     let limits = approvals_at(conn, &contract, terms.approval_notice_days, assigned_on)?;
     let states = buyer_states(conn, &contract, &limits)?;
     let portfolio: i64 = states.values().map(|s| s.outstanding).sum();
-    let checked = candidates
+    let checked: Vec<_> = candidates
         .into_iter()
         .map(|c| {
             let reasons = check_invoice(
@@ -354,6 +354,17 @@ pub(crate) fn plan(conn: &mut DbConnection, sel: &Selection) -> Result<Planned, 
             );
             (c, reasons)
         })
+        .collect();
+    // Credit notes go with a buyer's invoices (unicity), never alone.
+    let with_invoices: HashSet<String> = checked
+        .iter()
+        .filter(|(c, r)| !c.credit_note && r.is_empty())
+        .map(|(c, _)| c.buyer_id.clone())
+        .collect();
+    let explicit = sel.invoices.is_some();
+    let checked = checked
+        .into_iter()
+        .filter(|(c, _)| explicit || !c.credit_note || with_invoices.contains(&c.buyer_id))
         .collect();
     let plan = plan_assignment(checked, &states, portfolio, terms.concentration_cap);
     let base = plan.assigned.max(0);

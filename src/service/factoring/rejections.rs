@@ -22,7 +22,8 @@ use crate::service::ledger::post;
 use crate::service::{now, Context, ServiceError};
 use crate::store::factoring_rows::{AssignmentItemRow, AssignmentRow};
 use crate::store::schema::{
-    factoring_assignment_items as items, factoring_assignments as assignments, invoices,
+    factoring_assignment_items as items, factoring_assignments as assignments,
+    factoring_fundings as fundings, invoices,
 };
 use crate::store::{write_tx, DbConnection};
 
@@ -246,12 +247,27 @@ pub fn apply_assignment_answer_in_tx(
         }
     };
     if let Some(s) = state {
-        diesel::update(assignments::table.find(&row.id))
-            .set(assignments::state.eq(s))
-            .execute(conn)?;
+        // A batch whose every invoice the factor refused stays rejected.
+        diesel::update(
+            assignments::table
+                .find(&row.id)
+                .filter(assignments::state.ne(REJECTED)),
+        )
+        .set(assignments::state.eq(s))
+        .execute(conn)?;
     }
-    if let (Some(advance), true) = (answer.advance, row.state != FUNDED) {
-        if advance.minor > 0 {
+    if let Some(advance) = answer.advance {
+        // The factor repeats its advance in later answers: recorded once
+        // per factor reference.
+        let recorded: i64 = fundings::table
+            .filter(
+                fundings::contract_id
+                    .eq(&row.contract_id)
+                    .and(fundings::factor_reference.eq(&answer.reference)),
+            )
+            .count()
+            .get_result(conn)?;
+        if advance.minor > 0 && recorded == 0 {
             if advance.currency_code() != row.currency {
                 return Err(invalid(
                     "answer_currency_mismatch",
