@@ -191,28 +191,43 @@ pub fn post_assignment(
     ))
 }
 
-/// A two-line entry `debit` / `credit` of `amount`.
-fn simple(
+/// What a two-line posting is about.
+struct Event<'a> {
     kind: &'static str,
-    event_id: &str,
-    piece: &str,
+    event_id: &'a str,
+    piece: &'a str,
     on: NaiveDate,
+    amount: i64,
+    currency: Currency,
+}
+
+/// A two-line entry: debit `debit` (with its buyer), credit `credit`.
+fn simple(
+    e: Event<'_>,
     label: String,
     (debit, debit_buyer): (&str, Option<&str>),
     credit: &str,
-    amount: i64,
-    c: Currency,
 ) -> Result<EntryDraft, LedgerError> {
-    if amount <= 0 {
+    if e.amount <= 0 {
         return Err(LedgerError::NothingToPost {
-            event_kind: kind,
-            event_id: event_id.to_string(),
+            event_kind: e.kind,
+            event_id: e.event_id.to_string(),
         });
     }
     let mut lines = Vec::with_capacity(2);
-    line(&mut lines, true, debit, amount, c, &label, debit_buyer);
-    line(&mut lines, false, credit, amount, c, &label, None);
-    Ok(draft(kind, event_id, piece, on, label, lines))
+    line(
+        &mut lines,
+        true,
+        debit,
+        e.amount,
+        e.currency,
+        &label,
+        debit_buyer,
+    );
+    line(
+        &mut lines, false, credit, e.amount, e.currency, &label, None,
+    );
+    Ok(draft(e.kind, e.event_id, e.piece, e.on, label, lines))
 }
 
 /// Advance received [financement]: debit 512, credit 467.
@@ -220,20 +235,23 @@ pub fn post_advance(
     funding_id: &str,
     piece: &str,
     amount: i64,
-    c: Currency,
+    currency: Currency,
     on: NaiveDate,
     roles: &ChartRoles,
 ) -> Result<EntryDraft, LedgerError> {
-    simple(
-        ADVANCE_RECEIVED,
-        funding_id,
+    let e = Event {
+        kind: ADVANCE_RECEIVED,
+        event_id: funding_id,
         piece,
         on,
+        amount,
+        currency,
+    };
+    simple(
+        e,
         format!("Financement factor {piece}"),
         (&roles.bank, None),
         &roles.factor_current_account,
-        amount,
-        c,
     )
 }
 
@@ -242,20 +260,23 @@ pub fn post_reserve_release(
     event_id: &str,
     piece: &str,
     amount: i64,
-    c: Currency,
+    currency: Currency,
     on: NaiveDate,
     roles: &ChartRoles,
 ) -> Result<EntryDraft, LedgerError> {
-    simple(
-        RESERVE_RELEASED,
+    let e = Event {
+        kind: RESERVE_RELEASED,
         event_id,
         piece,
         on,
+        amount,
+        currency,
+    };
+    simple(
+        e,
         format!("Libération fonds de garantie {piece}"),
         (&roles.bank, None),
         &roles.factor_reserve,
-        amount,
-        c,
     )
 }
 
@@ -264,44 +285,50 @@ pub fn post_financing_charge(
     event_id: &str,
     piece: &str,
     amount: i64,
-    c: Currency,
+    currency: Currency,
     on: NaiveDate,
     roles: &ChartRoles,
 ) -> Result<EntryDraft, LedgerError> {
-    simple(
-        FINANCING_CHARGED,
+    let e = Event {
+        kind: FINANCING_CHARGED,
         event_id,
         piece,
         on,
+        amount,
+        currency,
+    };
+    simple(
+        e,
         format!("Commission de financement {piece}"),
         (&roles.interest_expense, None),
         &roles.factor_current_account,
-        amount,
-        c,
     )
 }
 
 /// Recourse [définancement]: the invoice comes back to the buyer's 411,
-/// credit 467.
+/// credit 467. `piece` is the invoice number.
 pub fn post_charge_back(
     item_id: &str,
-    invoice_number: &str,
+    piece: &str,
     buyer_id: &str,
     amount: i64,
-    c: Currency,
+    currency: Currency,
     on: NaiveDate,
     roles: &ChartRoles,
 ) -> Result<EntryDraft, LedgerError> {
-    simple(
-        CHARGED_BACK,
-        item_id,
-        invoice_number,
+    let e = Event {
+        kind: CHARGED_BACK,
+        event_id: item_id,
+        piece,
         on,
-        format!("Recours factor {invoice_number}"),
+        amount,
+        currency,
+    };
+    simple(
+        e,
+        format!("Recours factor {piece}"),
         (&roles.receivable, Some(buyer_id)),
         &roles.factor_current_account,
-        amount,
-        c,
     )
 }
 

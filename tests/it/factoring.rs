@@ -86,9 +86,7 @@ pub fn invoice(
     number: &str,
     issue: &str,
     due: &str,
-    net: &str,
-    tax: &str,
-    gross: &str,
+    [net, tax, gross]: [&str; 3],
 ) -> String {
     record_invoice(
         conn,
@@ -115,9 +113,7 @@ pub fn portfolio(db: &TestDb, conn: &mut DbConnection) {
         "F-1",
         "2026-03-01",
         "2026-04-30",
-        "10000.00",
-        "2000.00",
-        "12000.00",
+        ["10000.00", "2000.00", "12000.00"],
     );
     invoice(
         db,
@@ -126,9 +122,7 @@ pub fn portfolio(db: &TestDb, conn: &mut DbConnection) {
         "F-2",
         "2026-03-05",
         "2026-05-04",
-        "5000.00",
-        "1000.00",
-        "6000.00",
+        ["5000.00", "1000.00", "6000.00"],
     );
     invoice(
         db,
@@ -137,9 +131,7 @@ pub fn portfolio(db: &TestDb, conn: &mut DbConnection) {
         "F-3",
         "2026-03-02",
         "2026-04-30",
-        "2000.00",
-        "400.00",
-        "2400.00",
+        ["2000.00", "400.00", "2400.00"],
     );
     approve(conn, "732829320", "approved", "15000.00", d(2026, 2, 1));
 }
@@ -323,9 +315,7 @@ fn a_proposal_lists_every_invoice_with_its_reasons_and_the_money_expected() {
             "F-OLD",
             "2025-12-01",
             "2026-01-30",
-            "100.00",
-            "20.00",
-            "120.00",
+            ["100.00", "20.00", "120.00"],
         );
         invoice(
             &db,
@@ -334,9 +324,7 @@ fn a_proposal_lists_every_invoice_with_its_reasons_and_the_money_expected() {
             "F-LONG",
             "2026-03-01",
             "2026-05-15",
-            "100.00",
-            "20.00",
-            "120.00",
+            ["100.00", "20.00", "120.00"],
         );
         let before = count_rows(conn);
         let p = propose(conn, &all_on(d(2026, 3, 10))).unwrap();
@@ -596,9 +584,7 @@ fn a_bad_selection_is_refused_with_its_code_and_writes_nothing() {
             "F-PAID",
             "2026-03-01",
             "2026-04-30",
-            "100.00",
-            "20.00",
-            "120.00",
+            ["100.00", "20.00", "120.00"],
         );
         diesel::update(invoices::table.find(&paid))
             .set((invoices::state.eq("paid"), invoices::open_minor.eq(0)))
@@ -611,9 +597,7 @@ fn a_bad_selection_is_refused_with_its_code_and_writes_nothing() {
             "F-DISP",
             "2026-03-01",
             "2026-04-30",
-            "100.00",
-            "20.00",
-            "120.00",
+            ["100.00", "20.00", "120.00"],
         );
         diesel::update(invoices::table.find(&disputed))
             .set(invoices::state.eq("disputed"))

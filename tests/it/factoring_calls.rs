@@ -300,9 +300,7 @@ fn rules_that_read_the_buyer_and_the_portfolio() {
             "F-RU",
             "2026-03-01",
             "2026-04-30",
-            "100.00",
-            "20.00",
-            "120.00",
+            ["100.00", "20.00", "120.00"],
         );
         invoice(
             &db,
@@ -311,9 +309,7 @@ fn rules_that_read_the_buyer_and_the_portfolio() {
             "F-SUB",
             "2026-03-01",
             "2026-04-30",
-            "100.00",
-            "20.00",
-            "120.00",
+            ["100.00", "20.00", "120.00"],
         );
         assert_eq!(
             set_intra_group(conn, "572093920", true).unwrap().name,

@@ -154,7 +154,9 @@ pub(crate) fn approvals_at(
         .into_iter()
         .filter_map(|(b, ds)| {
             let l = limit_at_with_notice(&ds, notice_days, date)?;
-            (!l.expires_on.is_some_and(|e| e < date)).then_some((b, l.amount))
+            l.expires_on
+                .is_none_or(|e| e >= date)
+                .then_some((b, l.amount))
         })
         .collect())
 }
@@ -239,7 +241,7 @@ pub fn list_approvals(
             })
             .collect();
         if let Some(l) = limit_at_with_notice(&ds, notice, as_of) {
-            if !l.expires_on.is_some_and(|e| e < as_of) {
+            if l.expires_on.is_none_or(|e| e >= as_of) {
                 b.in_force = Some(Money::new(l.amount, currency));
             }
             b.lowering_from = l.lowering_from;

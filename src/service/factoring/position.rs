@@ -68,19 +68,22 @@ struct Sums {
     by_kind: std::collections::HashMap<String, i64>,
 }
 
+/// Per movement kind: amount, outstanding, approved, financed, reserve.
+type SumRow = (
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 fn sums(
     conn: &mut DbConnection,
     contract_id: &str,
     as_of: NaiveDate,
 ) -> Result<Sums, ServiceError> {
-    let rows: Vec<(
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    )> = mv::table
+    let rows: Vec<SumRow> = mv::table
         .filter(mv::contract_id.eq(contract_id).and(mv::on_date.le(as_of)))
         .group_by(mv::kind)
         .select((
