@@ -200,6 +200,7 @@ pub fn confirm(
     ctx: &Context,
     sel: &Selection,
 ) -> Result<Assignment, ServiceError> {
+    let _span = tracing::info_span!("factoring.confirm", contract = %sel.contract).entered();
     let id = write_tx(conn, |conn| {
         let contract = get_contract(conn, &sel.contract)?;
         lock_contract(conn, &contract.id)?;
@@ -372,6 +373,7 @@ pub fn confirm(
                 ..Movement::default()
             },
         )?;
+        tracing::info!(assignment = %number, items = rows.len(), "assignment confirmed");
         Ok::<_, ServiceError>(assignment_id)
     })?;
     get_assignment(conn, &id)

@@ -334,6 +334,7 @@ pub(crate) fn buyer_states(
 }
 
 pub(crate) fn plan(conn: &mut DbConnection, sel: &Selection) -> Result<Planned, ServiceError> {
+    let _span = tracing::info_span!("factoring.plan", contract = %sel.contract).entered();
     let contract = get_contract(conn, &sel.contract)?;
     let assigned_on = sel.assigned_on.unwrap_or_else(|| Utc::now().date_naive());
     let terms = contract.terms_at(assigned_on)?.clone();
