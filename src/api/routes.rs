@@ -4,7 +4,8 @@
 
 use super::call::{Call, Reply};
 use super::handlers::{
-    cover, health, imports, invoices, ledger, outbox, parties, payments, reports, statements,
+    cover, factoring, health, imports, invoices, ledger, outbox, parties, payments, reports,
+    statements,
 };
 use super::problem::Problem;
 use crate::service::keys::Role;
@@ -67,6 +68,22 @@ pub enum Op {
     GetOutboxMessage,
     RetryOutboxMessage,
     CancelOutboxMessage,
+    CreateFactoringContract,
+    GetFactoringContract,
+    AddFactoringContractVersion,
+    RecordFactoringApproval,
+    ListFactoringApprovals,
+    RequestFactoringApproval,
+    ProposeAssignment,
+    ConfirmAssignment,
+    GetAssignment,
+    SubmitAssignment,
+    RejectAssignment,
+    FactoringPosition,
+    CreateFunding,
+    GetFunding,
+    FactoringRecourse,
+    ChargeBack,
     CreateStatement,
     GetStatement,
     ListSuggestions,
@@ -318,6 +335,97 @@ static ROUTES: &[RouteSpec] = &[
         BOOKS,
         Op::AssignUnmatched,
     ),
+    creating(
+        "/v1/factoring/contracts",
+        TREASURY,
+        "/v1/factoring/contracts",
+        Op::CreateFactoringContract,
+    ),
+    route(
+        "GET",
+        "/v1/factoring/contracts/{id}",
+        BOOKS,
+        Op::GetFactoringContract,
+    ),
+    creating(
+        "/v1/factoring/contracts/{id}/versions",
+        TREASURY,
+        "/v1/factoring/contracts",
+        Op::AddFactoringContractVersion,
+    ),
+    route(
+        "POST",
+        "/v1/factoring/contracts/{id}/approvals",
+        TREASURY,
+        Op::RecordFactoringApproval,
+    ),
+    route(
+        "GET",
+        "/v1/factoring/contracts/{id}/approvals",
+        BOOKS,
+        Op::ListFactoringApprovals,
+    ),
+    route(
+        "POST",
+        "/v1/factoring/contracts/{id}/approval-requests",
+        TREASURY,
+        Op::RequestFactoringApproval,
+    ),
+    route(
+        "POST",
+        "/v1/factoring/proposals",
+        TREASURY,
+        Op::ProposeAssignment,
+    ),
+    creating(
+        "/v1/factoring/assignments",
+        TREASURY,
+        "/v1/factoring/assignments",
+        Op::ConfirmAssignment,
+    ),
+    route(
+        "GET",
+        "/v1/factoring/assignments/{id}",
+        BOOKS,
+        Op::GetAssignment,
+    ),
+    route(
+        "POST",
+        "/v1/factoring/assignments/{id}/submission",
+        TREASURY,
+        Op::SubmitAssignment,
+    ),
+    route(
+        "POST",
+        "/v1/factoring/assignments/{id}/rejection",
+        TREASURY,
+        Op::RejectAssignment,
+    ),
+    route(
+        "GET",
+        "/v1/factoring/contracts/{id}/position",
+        BOOKS,
+        Op::FactoringPosition,
+    ),
+    creating(
+        "/v1/factoring/contracts/{id}/fundings",
+        TREASURY,
+        "/v1/factoring/fundings",
+        Op::CreateFunding,
+    ),
+    route("GET", "/v1/factoring/fundings/{id}", BOOKS, Op::GetFunding),
+    route(
+        "GET",
+        "/v1/factoring/contracts/{id}/recourse",
+        BOOKS,
+        Op::FactoringRecourse,
+    ),
+    route(
+        "POST",
+        "/v1/factoring/charge-backs",
+        TREASURY,
+        Op::ChargeBack,
+    ),
 ];
 
 /// Every route the API serves.
@@ -374,6 +482,22 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::GetOutboxMessage => outbox::get(call).await,
         Op::RetryOutboxMessage => outbox::retry(call).await,
         Op::CancelOutboxMessage => outbox::cancel(call).await,
+        Op::CreateFactoringContract => factoring::create_contract(call).await,
+        Op::GetFactoringContract => factoring::get_contract(call).await,
+        Op::AddFactoringContractVersion => factoring::add_contract_version(call).await,
+        Op::RecordFactoringApproval => factoring::record_approval(call).await,
+        Op::ListFactoringApprovals => factoring::list_approvals(call).await,
+        Op::RequestFactoringApproval => factoring::request_approval(call).await,
+        Op::ProposeAssignment => factoring::propose(call).await,
+        Op::ConfirmAssignment => factoring::confirm(call).await,
+        Op::GetAssignment => factoring::get_assignment(call).await,
+        Op::SubmitAssignment => factoring::submit(call).await,
+        Op::RejectAssignment => factoring::reject(call).await,
+        Op::FactoringPosition => factoring::position(call).await,
+        Op::CreateFunding => factoring::create_funding(call).await,
+        Op::GetFunding => factoring::get_funding(call).await,
+        Op::FactoringRecourse => factoring::recourse(call).await,
+        Op::ChargeBack => factoring::charge_back(call).await,
         Op::CreateStatement => statements::create_statement(call).await,
         Op::GetStatement => statements::get_statement(call).await,
         Op::ListSuggestions => statements::list_suggestions(call).await,
@@ -412,14 +536,22 @@ mod tests {
             // insurance steps on a policy or claim, premiums (a quote, or a
             // posting once per period), recoveries (201 without a
             // Location: no route reads one back yet), statement files (a
-            // report per file, which may hold several statements) and the
-            // reconciliation steps on a statement line.
+            // report per file, which may hold several statements), the
+            // reconciliation steps on a statement line, and the factoring
+            // actions (approvals are listed per contract; a proposal is an
+            // answer; submission, rejection and charge-back act on a batch).
             let action = matches!(
                 r.op,
                 Op::CreateImport
                     | Op::ImportRates
                     | Op::CoverCheck
                     | Op::ReleaseHold
+                    | Op::RecordFactoringApproval
+                    | Op::RequestFactoringApproval
+                    | Op::ProposeAssignment
+                    | Op::SubmitAssignment
+                    | Op::RejectAssignment
+                    | Op::ChargeBack
                     | Op::CreateNotice
                     | Op::CreateClaim
                     | Op::DecideClaim

@@ -16,6 +16,7 @@ use factorgate::store::{DatabaseUrl, Store};
 
 use crate::cli::{Cli, CliError, CliResult};
 
+mod assign;
 mod cover;
 mod matching;
 
@@ -37,6 +38,9 @@ pub struct BenchArgs {
     /// `read-csv` reads and maps the same file without recording it.
     /// `cover-check` imports the same file, adds a policy and named
     /// limits, serves the API and measures cover checks with wrk.
+    /// `assign` imports the same file, adds a factoring contract and an
+    /// approval per buyer, and times a proposal over every open invoice
+    /// and its confirmation with postings.
     #[arg(long, value_enum, default_value_t = Scenario::Record)]
     pub scenario: Scenario,
     /// cover-check: seconds of load.
@@ -62,6 +66,9 @@ pub enum Scenario {
     ImportCsv,
     /// Read and map the CSV file only (no database): the share of the
     /// import that is not recording.
+    /// Factoring: a proposal over the whole open portfolio, then its
+    /// confirmation with postings.
+    Assign,
     ReadCsv,
     /// Cover checks per second over HTTP, with wrk.
     CoverCheck,
@@ -325,6 +332,9 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     }
     if args.scenario == Scenario::CamtParse {
         return matching::run_camt_parse(&dir, args);
+    }
+    if args.scenario == Scenario::Assign {
+        return assign::run(&store, &dir, backend, args);
     }
     let ctx = Context::default();
     let mut conn = store.conn()?;

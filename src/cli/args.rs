@@ -82,6 +82,12 @@ pub enum Command {
     /// Credit insurance cover checks.
     #[command(subcommand)]
     Cover(super::insurance::CoverCmd),
+    /// Factoring: contracts, debtor approvals, position, funding, recourse.
+    #[command(subcommand)]
+    Factor(super::factoring::FactorCmd),
+    /// Factoring assignments [bordereaux]: propose, confirm, submit, reject.
+    #[command(subcommand)]
+    Assign(super::factoring::AssignCmd),
     /// Send queued insurer calls (the outbox): retries, backoff, leases.
     Worker(super::outbox::WorkerArgs),
     /// Queued insurer calls: list, show, retry or cancel parked messages.

@@ -1,6 +1,7 @@
 //! The `factorgate` command line: clap definitions and dispatch to services.
 
 pub mod args;
+pub mod factoring;
 pub mod import;
 pub mod insurance;
 pub mod outbox;
@@ -340,6 +341,8 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             next_page_hint(format.format, &page.next_cursor);
         }
         Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, &app.settings, cmd)?,
+        Command::Factor(cmd) => factoring::run_factor(conn, ctx, cmd)?,
+        Command::Assign(cmd) => factoring::run_assign(conn, ctx, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
         Command::Rates(cmd) => insurance::run_rates(conn, cmd)?,
         Command::Invoices(InvoicesCmd::Export { id, syntax, output }) => {

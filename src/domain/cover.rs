@@ -144,8 +144,14 @@ pub struct LimitInForce {
 /// The day a decision takes effect: at once, or after the notice period
 /// when it lowers cover.
 pub fn effective_on(d: &LimitDecision, terms: &PolicyTerms) -> NaiveDate {
+    effective_after_notice(d, terms.reduction_notice_days)
+}
+
+/// [`effective_on`] with the notice period given directly: the lifecycle
+/// shared by insured limits and a factor's debtor approvals [agréments].
+pub fn effective_after_notice(d: &LimitDecision, notice_days: u32) -> NaiveDate {
     if d.kind.lowers_cover() {
-        d.decided_on + Duration::days(i64::from(terms.reduction_notice_days))
+        d.decided_on + Duration::days(i64::from(notice_days))
     } else {
         d.decided_on
     }
@@ -159,10 +165,20 @@ pub fn limit_at(
     terms: &PolicyTerms,
     date: NaiveDate,
 ) -> Option<LimitInForce> {
+    limit_at_with_notice(decisions, terms.reduction_notice_days, date)
+}
+
+/// [`limit_at`] with the notice period of reductions given directly (a
+/// factoring contract's approvals use the same lifecycle).
+pub fn limit_at_with_notice(
+    decisions: &[LimitDecision],
+    notice_days: u32,
+    date: NaiveDate,
+) -> Option<LimitInForce> {
     let mut current: Option<LimitInForce> = None;
     let mut lowering_from = None;
     for d in decisions {
-        let from = effective_on(d, terms);
+        let from = effective_after_notice(d, notice_days);
         if from > date {
             if d.kind.lowers_cover() && d.decided_on <= date {
                 lowering_from = Some(from);

@@ -3,6 +3,7 @@
 
 pub mod aging;
 pub mod cover;
+pub mod factoring;
 pub mod ids;
 pub mod insurance_money;
 pub mod intake;

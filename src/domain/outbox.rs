@@ -64,6 +64,13 @@ pub enum Operation {
     PollDecision,
     NotifyOverdue,
     FileClaim,
+    /// Factoring: an assignment schedule to the factor.
+    SubmitAssignment,
+    /// Factoring: a drawing on the available amount.
+    RequestFunding,
+    /// Factoring: a debtor approval request, and polls of its answer.
+    RequestApproval,
+    PollApproval,
 }
 
 impl Operation {
@@ -73,6 +80,10 @@ impl Operation {
             Operation::PollDecision => "poll_decision",
             Operation::NotifyOverdue => "notify_overdue",
             Operation::FileClaim => "file_claim",
+            Operation::SubmitAssignment => "submit_assignment",
+            Operation::RequestFunding => "request_funding",
+            Operation::RequestApproval => "request_approval",
+            Operation::PollApproval => "poll_approval",
         }
     }
 
@@ -82,6 +93,10 @@ impl Operation {
             Operation::PollDecision,
             Operation::NotifyOverdue,
             Operation::FileClaim,
+            Operation::SubmitAssignment,
+            Operation::RequestFunding,
+            Operation::RequestApproval,
+            Operation::PollApproval,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)

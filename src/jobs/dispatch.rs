@@ -58,5 +58,11 @@ pub async fn call(
             let claim: ClaimFiling = payload(stored)?;
             adapter.file_claim(&claim).await.map(Answer::Receipt)
         }
+        Operation::SubmitAssignment
+        | Operation::RequestFunding
+        | Operation::RequestApproval
+        | Operation::PollApproval => Err(AdapterError::Protocol(
+            "factor operations are not wired yet".into(),
+        )),
     }
 }

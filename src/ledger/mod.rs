@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod entry;
+pub mod factoring_posting;
 pub mod insurance_posting;
 pub mod posting;
 pub mod trial_balance;

@@ -148,6 +148,7 @@ pub fn invoice_document(
     let seller = get_seller(conn, &inv.seller_id)?;
     let buyer = get_buyer(conn, &inv.buyer_id)?;
     let mut doc = document_of(&inv, &seller, &buyer, syntax);
+    super::factoring::notify::apply_factoring(conn, &inv.id, &mut doc)?;
     if let Some(credited) = &inv.credited_invoice_id {
         doc.billing_references = vec![get_invoice(conn, credited)?.number];
     }

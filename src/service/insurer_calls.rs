@@ -79,7 +79,7 @@ fn connection_of(
         .first(conn)?)
 }
 
-fn canonical_amount(minor: i64, currency: Currency) -> Result<Amount, ServiceError> {
+pub(crate) fn canonical_amount(minor: i64, currency: Currency) -> Result<Amount, ServiceError> {
     let code: [u8; 3] = currency.code().as_bytes().try_into().map_err(|_| {
         ServiceError::invalid("currency_unknown", "currency", currency.code().to_string())
     })?;
@@ -92,7 +92,10 @@ fn canonical_amount(minor: i64, currency: Currency) -> Result<Amount, ServiceErr
 
 /// The buyer as we know it, with its legal ids in ISO 6523 codes ("VAT" for
 /// VAT numbers).
-fn buyer_identity(conn: &mut DbConnection, buyer_id: &str) -> Result<BuyerIdentity, ServiceError> {
+pub(crate) fn buyer_identity(
+    conn: &mut DbConnection,
+    buyer_id: &str,
+) -> Result<BuyerIdentity, ServiceError> {
     let buyer = get_buyer(conn, buyer_id)?;
     let legal_ids = buyer
         .legal_ids
@@ -321,7 +324,7 @@ pub struct PollPayload {
     pub reference: String,
 }
 
-fn decision_kind(status: LimitStatus) -> DecisionKind {
+pub(crate) fn decision_kind(status: LimitStatus) -> DecisionKind {
     match status {
         LimitStatus::Pending => DecisionKind::Pending,
         LimitStatus::Approved => DecisionKind::Approved,
@@ -449,7 +452,10 @@ pub fn apply_receipt(
         Subject::Claim => diesel::update(claims::table.find(subject_id))
             .set(claims::insurer_reference.eq(&receipt.insurer_reference))
             .execute(conn)?,
-        Subject::LimitDecision => 0,
+        Subject::LimitDecision
+        | Subject::FactoringAssignment
+        | Subject::FactoringFunding
+        | Subject::FactoringApproval => 0,
     };
     if updated != 1 {
         return Err(ServiceError::not_found(

@@ -23,6 +23,9 @@ pub enum Subject {
     LimitDecision,
     Notice,
     Claim,
+    FactoringAssignment,
+    FactoringFunding,
+    FactoringApproval,
 }
 
 impl Subject {
@@ -31,13 +34,23 @@ impl Subject {
             Subject::LimitDecision => "limit_decision",
             Subject::Notice => "notice",
             Subject::Claim => "claim",
+            Subject::FactoringAssignment => "factoring_assignment",
+            Subject::FactoringFunding => "factoring_funding",
+            Subject::FactoringApproval => "factoring_approval",
         }
     }
 
     pub fn parse(s: &str) -> Option<Subject> {
-        [Subject::LimitDecision, Subject::Notice, Subject::Claim]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Subject::LimitDecision,
+            Subject::Notice,
+            Subject::Claim,
+            Subject::FactoringAssignment,
+            Subject::FactoringFunding,
+            Subject::FactoringApproval,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

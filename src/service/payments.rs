@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::invoices::allocate;
 use super::ledger::{post, stored_currency};
 use super::parties::find_buyer_id_by_legal_id;
+pub use super::payment_batch::{record_planned_payments, PlannedPayment};
 use super::{new_id, now, page_size, Context, Page, ServiceError};
 use crate::domain::invoice::InvoiceKind;
 use crate::domain::payment::{
@@ -234,7 +235,7 @@ pub fn record_payment_in(
                 })?;
             allocate(conn, inv, "payment", &row.id, a.amount, input.received_on)?;
         }
-        let draft = post_payment(
+        let mut draft = post_payment(
             &PaymentFacts {
                 payment_id: row.id.clone(),
                 buyer_id,
@@ -247,6 +248,14 @@ pub fn record_payment_in(
                     .unwrap_or_else(|| row.id.clone()),
             },
             ctx.chart.roles(),
+        )?;
+        // Allocations to invoices assigned to a factor credit 467, not 411.
+        super::factoring::route_collections(
+            conn,
+            ctx,
+            &mut draft,
+            &plan.allocations,
+            input.received_on,
         )?;
         post(conn, ctx, &draft)?;
         let allocs = load_allocations(conn, &row.id)?;
@@ -299,161 +308,4 @@ pub fn list_payments(
         None
     };
     Ok(Page { items, next_cursor })
-}
-
-/// A payment whose allocations were already chosen (by cash matching), to
-/// record with others in one go.
-#[derive(Debug, Clone)]
-pub struct PlannedPayment {
-    /// The id to give the payment.
-    pub id: String,
-    pub buyer_id: String,
-    pub received_on: NaiveDate,
-    pub currency: Currency,
-    pub amount: i64,
-    pub reference: String,
-    pub external_id: String,
-    /// (invoice id, amount); what the payment leaves over stays a credit.
-    pub allocations: Vec<(String, i64)>,
-}
-
-/// [`record_payment_in`] for many payments at once, inside the caller's
-/// transaction: the invoices are read in a few queries, payments,
-/// allocations and entries written in bulk, each invoice updated once.
-/// The same checks: every allocation names an open invoice of the payment's
-/// buyer in its currency, never more than is open (counting the batch's
-/// earlier payments), never more than the payment. Returns the unallocated
-/// rest of each payment, in order.
-pub fn record_planned_payments(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    planned: &[PlannedPayment],
-) -> Result<Vec<i64>, ServiceError> {
-    use crate::domain::invoice::InvoiceState;
-    use crate::service::ledger::{insert_prepared, PreparedEntries};
-    use std::collections::HashMap;
-    let ids: Vec<&str> = {
-        let mut v: Vec<&str> = planned
-            .iter()
-            .flat_map(|p| p.allocations.iter().map(|(i, _)| i.as_str()))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    // Invoice id -> (row, open left after the batch so far).
-    let mut open: HashMap<String, (InvoiceRow, i64)> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let rows: Vec<InvoiceRow> = invoices::table
-            .filter(invoices::id.eq_any(chunk))
-            .select(InvoiceRow::as_select())
-            .load(conn)?;
-        for r in rows {
-            let left = r.open_minor;
-            open.insert(r.id.clone(), (r, left));
-        }
-    }
-    let now = now();
-    let mut payment_rows = Vec::with_capacity(planned.len());
-    let mut allocation_rows = Vec::new();
-    let mut entries = PreparedEntries::with_capacity(planned.len());
-    let mut rests = Vec::with_capacity(planned.len());
-    for (n, p) in planned.iter().enumerate() {
-        let field = |i: usize| format!("payments[{n}].allocations[{i}]");
-        let mut left = p.amount;
-        for (i, (invoice_id, amount)) in p.allocations.iter().enumerate() {
-            let usable = open.get_mut(invoice_id).filter(|(r, _)| {
-                r.buyer_id == p.buyer_id
-                    && r.currency == p.currency.code()
-                    && r.kind == InvoiceKind::Invoice.as_str()
-                    && r.state != "disputed"
-                    && r.state != "written_off"
-            });
-            let Some((_, remaining)) = usable else {
-                return Err(ServiceError::invalid(
-                    "invoice_not_open",
-                    field(i),
-                    format!("'{invoice_id}' is not an open invoice of this buyer in this currency"),
-                ));
-            };
-            if *amount <= 0 || *amount > *remaining {
-                return Err(ServiceError::invalid(
-                    "allocation_exceeds_open_amount",
-                    field(i),
-                    format!("'{invoice_id}' has less open than allocated"),
-                ));
-            }
-            if *amount > left {
-                return Err(ServiceError::invalid(
-                    "allocation_exceeds_payment",
-                    field(i),
-                    "allocations exceed the payment amount",
-                ));
-            }
-            *remaining -= amount;
-            left -= amount;
-            allocation_rows.push(AllocationRow {
-                id: new_id(),
-                invoice_id: invoice_id.clone(),
-                source_kind: "payment".into(),
-                source_id: p.id.clone(),
-                amount_minor: *amount,
-                allocated_on: p.received_on,
-                created_at: now,
-            });
-        }
-        payment_rows.push(PaymentRow {
-            id: p.id.clone(),
-            buyer_id: p.buyer_id.clone(),
-            received_on: p.received_on,
-            currency: p.currency.code().to_string(),
-            amount_minor: p.amount,
-            unallocated_minor: left,
-            reference: Some(p.reference.clone()),
-            external_id: Some(p.external_id.clone()),
-            created_at: now,
-        });
-        let draft = post_payment(
-            &PaymentFacts {
-                payment_id: p.id.clone(),
-                buyer_id: p.buyer_id.clone(),
-                received_on: p.received_on,
-                amount: p.amount,
-                currency: p.currency,
-                reference: p.reference.clone(),
-            },
-            ctx.chart.roles(),
-        )?;
-        entries.add(ctx, &draft, None)?;
-        rests.push(left);
-    }
-    crate::insert_rows!(conn, payments::table, payment_rows.as_slice())?;
-    crate::insert_rows!(conn, allocations::table, allocation_rows.as_slice())?;
-    for (row, left) in open.values() {
-        if *left == row.open_minor {
-            continue;
-        }
-        let current = InvoiceState::parse(&row.state).unwrap_or(InvoiceState::Open);
-        let state = current.after_settlement(row.gross_minor, *left);
-        // Relative to what was read: a concurrent settlement makes this a
-        // conflict rather than a lost update.
-        let changed = diesel::update(
-            invoices::table
-                .find(&row.id)
-                .filter(invoices::open_minor.eq(row.open_minor)),
-        )
-        .set((
-            invoices::open_minor.eq(*left),
-            invoices::state.eq(state.as_str()),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(ServiceError::conflict(
-                "allocation_exceeds_open_amount",
-                format!("invoice {} changed while being settled", row.number),
-            ));
-        }
-    }
-    insert_prepared(conn, &entries)?;
-    Ok(rests)
 }

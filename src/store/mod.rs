@@ -5,6 +5,7 @@
 //! need a backend's own features (multi-row inserts) go through
 //! [`on_backend!`], which compiles the same code once per backend.
 
+pub mod factoring_rows;
 pub mod pg_bulk;
 pub mod rows;
 pub mod schema;

@@ -19,6 +19,7 @@ diesel::table! {
         name -> Text,
         country -> Text,
         created_at -> Timestamp,
+        intra_group -> Integer,
     }
 }
 
@@ -381,10 +382,137 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    factoring_contracts (id) {
+        id -> Text,
+        factor -> Text,
+        number -> Text,
+        seller_id -> Text,
+        currency -> Text,
+        connection -> Nullable<Text>,
+        next_assignment_seq -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factoring_contract_versions (contract_id, effective_from) {
+        contract_id -> Text,
+        effective_from -> Date,
+        recourse -> Text,
+        notification -> Text,
+        scope -> Text,
+        advance_rate -> Text,
+        reserve_rate -> Text,
+        fee_rate -> Text,
+        fee_vat_rate -> Text,
+        reference_series -> Text,
+        margin -> Text,
+        recourse_days -> Integer,
+        max_invoice_age_days -> Integer,
+        max_term_days -> Integer,
+        excluded_countries -> Text,
+        exclude_disputed -> Integer,
+        exclude_intra_group -> Integer,
+        concentration_cap -> Text,
+        approval_notice_days -> Integer,
+        factor_name -> Text,
+        factor_iban -> Nullable<Text>,
+        subrogation_notice -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factoring_approval_decisions (id) {
+        id -> Text,
+        contract_id -> Text,
+        buyer_id -> Text,
+        kind -> Text,
+        amount_minor -> Nullable<BigInt>,
+        decided_on -> Date,
+        expires_on -> Nullable<Date>,
+        reference -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factoring_assignments (id) {
+        id -> Text,
+        contract_id -> Text,
+        number -> Text,
+        state -> Text,
+        assigned_on -> Date,
+        currency -> Text,
+        total_minor -> BigInt,
+        approved_minor -> BigInt,
+        reserve_minor -> BigInt,
+        fee_minor -> BigInt,
+        fee_vat_minor -> BigInt,
+        factor_reference -> Nullable<Text>,
+        entry_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factoring_assignment_items (id) {
+        id -> Text,
+        assignment_id -> Text,
+        invoice_id -> Text,
+        buyer_id -> Text,
+        kind -> Text,
+        gross_minor -> BigInt,
+        approved_minor -> BigInt,
+        state -> Text,
+        active -> Integer,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factoring_fundings (id) {
+        id -> Text,
+        contract_id -> Text,
+        requested_on -> Date,
+        amount_minor -> BigInt,
+        state -> Text,
+        granted_minor -> Nullable<BigInt>,
+        outstanding_minor -> BigInt,
+        value_date -> Nullable<Date>,
+        factor_reference -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factoring_movements (id) {
+        id -> Text,
+        contract_id -> Text,
+        kind -> Text,
+        on_date -> Date,
+        amount_minor -> BigInt,
+        outstanding_delta -> BigInt,
+        approved_delta -> BigInt,
+        financed_delta -> BigInt,
+        reserve_delta -> BigInt,
+        assignment_id -> Nullable<Text>,
+        item_id -> Nullable<Text>,
+        funding_id -> Nullable<Text>,
+        entry_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox_messages (message_id));
 diesel::joinable!(statement_movements -> statements (statement_id));
 diesel::joinable!(insurance_policy_versions -> insurance_policies (policy_id));
 
+diesel::joinable!(factoring_assignment_items -> factoring_assignments (assignment_id));
+diesel::joinable!(factoring_assignment_items -> invoices (invoice_id));
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
@@ -412,4 +540,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     statements,
     statement_movements,
     buyer_bank_accounts,
+    factoring_contracts,
+    factoring_contract_versions,
+    factoring_approval_decisions,
+    factoring_assignments,
+    factoring_assignment_items,
+    factoring_fundings,
+    factoring_movements,
 );

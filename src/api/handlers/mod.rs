@@ -2,6 +2,7 @@
 //! `store.run`, shape the answer.
 
 pub mod cover;
+pub mod factoring;
 pub mod health;
 pub mod imports;
 pub mod invoices;
