@@ -34,7 +34,8 @@ fn serve(app: App) -> CliResult {
             app.store.clone(),
             connections,
             app.settings.worker.clone(),
-        );
+        )
+        .with_context(app.ctx.clone());
         runtime.spawn(worker.run(std::future::pending()));
     }
     actix_web::rt::System::new()

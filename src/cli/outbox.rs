@@ -120,7 +120,8 @@ pub fn run_outbox(app: &App, cmd: &OutboxCmd) -> CliResult {
 /// is due).
 pub fn run_worker(app: &App, args: &WorkerArgs) -> CliResult {
     let connections = Connections::from_settings(&app.settings)?;
-    let worker = Worker::new(app.store.clone(), connections, app.settings.worker.clone());
+    let worker = Worker::new(app.store.clone(), connections, app.settings.worker.clone())
+        .with_context(app.ctx.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

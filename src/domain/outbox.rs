@@ -74,6 +74,17 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Whether the operation goes to a factor (else to an insurer).
+    pub fn is_factoring(self) -> bool {
+        matches!(
+            self,
+            Operation::SubmitAssignment
+                | Operation::RequestFunding
+                | Operation::RequestApproval
+                | Operation::PollApproval
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::RequestLimit => "request_limit",

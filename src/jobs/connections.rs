@@ -124,8 +124,18 @@ impl Connections {
         self.insurers.get(name)
     }
 
+    /// Every connection name, insurers' and factors': the worker takes the
+    /// messages of these.
     pub fn names(&self) -> Vec<String> {
-        self.insurers.keys().cloned().collect()
+        let mut names: Vec<String> = self
+            .insurers
+            .keys()
+            .chain(self.factors.keys())
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 

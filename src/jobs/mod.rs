@@ -13,14 +13,17 @@ use factorgate_adapter::AdapterError;
 use tracing::Instrument;
 
 pub use connections::Connections;
-use dispatch::Answer;
+use dispatch::{Answer, Counterparty};
 
 use crate::config::WorkerSettings;
 use crate::domain::outbox::{AfterFailure, Operation};
 use crate::error::ErrorCode;
+use crate::service::factoring::{
+    apply_approval_answer, apply_assignment_answer_in_tx, apply_funding_answer_in_tx,
+};
 use crate::service::insurer_calls::{apply_limit_answer, apply_receipt};
 use crate::service::outbox::{self, attempts_in_budget, Claimed, Subject};
-use crate::service::{new_id, ServiceError};
+use crate::service::{new_id, Context, ServiceError};
 use crate::store::{DbConnection, Store};
 
 /// One worker: its name (the lease owner), the store, the connections.
@@ -28,6 +31,7 @@ use crate::store::{DbConnection, Store};
 pub struct Worker {
     pub id: String,
     store: Store,
+    ctx: Context,
     connections: Connections,
     settings: WorkerSettings,
 }
@@ -56,9 +60,17 @@ impl Worker {
         Worker {
             id,
             store,
+            ctx: Context::default(),
             connections,
             settings,
         }
+    }
+
+    /// The chart and settings answers are posted with (factoring answers
+    /// post entries); the default chart otherwise.
+    pub fn with_context(mut self, ctx: Context) -> Worker {
+        self.ctx = ctx;
+        self
     }
 
     /// Takes one batch of due messages and sends them, concurrently.
@@ -156,8 +168,20 @@ impl Worker {
                     )
                     .await;
             };
-            let Some(adapter) = self.connections.insurer(&m.connection).cloned() else {
-                let msg = format!("no insurer connection '{}' is configured", m.connection);
+            let insurer = self.connections.insurer(&m.connection).cloned();
+            let factor = self.connections.factor(&m.connection).cloned();
+            let counterparty = if operation.is_factoring() {
+                factor.as_deref().map(Counterparty::Factor)
+            } else {
+                insurer.as_deref().map(Counterparty::Insurer)
+            };
+            let Some(counterparty) = counterparty else {
+                let kind = if operation.is_factoring() {
+                    "factor"
+                } else {
+                    "insurer"
+                };
+                let msg = format!("no {kind} connection '{}' is configured", m.connection);
                 return self
                     .failed(
                         claimed.clone(),
@@ -169,8 +193,8 @@ impl Worker {
                     .await;
             };
             let started = Instant::now();
-            let call = dispatch::call(adapter.as_ref(), operation, &m.payload).instrument(
-                tracing::info_span!("adapter.call", adapter = adapter.name()),
+            let call = dispatch::call(counterparty, operation, &m.payload).instrument(
+                tracing::info_span!("adapter.call", adapter = counterparty.name()),
             );
             let answer = match tokio::time::timeout(self.settings.timeout, call).await {
                 Ok(r) => r,
@@ -215,13 +239,14 @@ impl Worker {
         elapsed: Duration,
     ) -> Outcome {
         let (worker, poll_after) = (self.id.clone(), self.settings.decision_poll);
+        let ctx = self.ctx.clone();
         let result = answer.to_json();
         let c = claimed.clone();
         let applied = self
             .store
             .run(move |conn| {
                 outbox::complete(conn, &c, &worker, &result, elapsed, |conn| {
-                    apply(conn, &c, operation, &answer, poll_after)
+                    apply(conn, &ctx, &c, operation, &answer, poll_after)
                 })
             })
             .await;
@@ -285,6 +310,7 @@ impl Worker {
 /// Applies an answer through the service that owns the business record.
 fn apply(
     conn: &mut DbConnection,
+    ctx: &Context,
     claimed: &Claimed,
     operation: Operation,
     answer: &Answer,
@@ -303,6 +329,15 @@ fn apply(
                 )
             })?;
             apply_receipt(conn, subject, &m.subject_id, r)
+        }
+        (Operation::SubmitAssignment, Answer::Assignment(a)) => {
+            apply_assignment_answer_in_tx(conn, ctx, &m.subject_id, a)
+        }
+        (Operation::RequestFunding, Answer::Funding(f)) => {
+            apply_funding_answer_in_tx(conn, ctx, &m.subject_id, f).map(|_| ())
+        }
+        (Operation::RequestApproval | Operation::PollApproval, Answer::Limit(a)) => {
+            apply_approval_answer(conn, &m.connection, &m.id, &m.subject_id, a, poll_after)
         }
         _ => Err(ServiceError::conflict(
             "answer_mismatch",

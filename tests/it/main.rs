@@ -13,6 +13,7 @@ mod factoring;
 mod factoring_api;
 mod factoring_calls;
 mod factoring_cli;
+mod factoring_worker;
 mod imports;
 mod insurance;
 mod insurance_terms;

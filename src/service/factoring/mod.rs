@@ -18,14 +18,18 @@ pub mod recourse;
 pub mod rejections;
 
 pub use approvals::{
-    approval_in_force, list_approvals, record_approval, request_approval, ApprovalInput,
+    apply_approval_answer, approval_in_force, list_approvals, record_approval, request_approval,
+    ApprovalInput,
 };
 pub use assignments::{confirm, get_assignment, list_assignments, submit, Assignment};
 pub use collections::route_collections;
 pub use contracts::{
     add_version, create_contract, get_contract, link_contract, Contract, ContractInput, TermsInput,
 };
-pub use position::{apply_funding_answer, position, release_reserve, request_funding, Position};
+pub use position::{
+    apply_funding_answer, apply_funding_answer_in_tx, get_funding, position, release_reserve,
+    request_funding, Position,
+};
 pub use proposal::{propose, Proposal, Selection};
 pub use recourse::{charge_back, recourse_due};
 pub use rejections::{apply_assignment_answer, apply_assignment_answer_in_tx, reject};
