@@ -2,22 +2,28 @@
 //! `ledger`, and writes the state change and its journal entry together.
 
 pub mod claims;
+pub mod collection_terms;
 pub mod cover;
 mod cover_reads;
+pub mod disputes;
 pub mod documents;
 pub mod imports;
 pub mod insurance;
 pub mod insurer_calls;
 pub mod invoices;
 pub mod keys;
+pub mod kpi;
 pub mod ledger;
 pub mod outbox;
 pub mod parties;
 pub mod payments;
+pub mod penalties;
 pub mod premiums;
+pub mod promises;
 pub mod rates;
 pub mod recoveries;
 pub mod reports;
+pub mod risk;
 
 use std::sync::Arc;
 
