@@ -56,6 +56,10 @@ pub struct FileConfig {
     /// Insurer connections by name (`[insurers.<name>]`).
     #[serde(default)]
     pub insurers: BTreeMap<String, InsurerConfig>,
+    /// The SMTP server dunning e-mails go through.
+    pub smtp: Option<crate::service::dunning::SmtpConfig>,
+    #[serde(default)]
+    pub dunning: crate::service::dunning::DunningFileConfig,
 }
 
 /// `[worker]`: the outbox worker. Every key is optional.
@@ -194,6 +198,7 @@ pub struct Settings {
     pub aging_buckets: Vec<u32>,
     pub worker: WorkerSettings,
     pub insurers: BTreeMap<String, InsurerConfig>,
+    pub dunning: crate::service::dunning::DunningSettings,
 }
 
 impl FileConfig {
@@ -253,6 +258,7 @@ impl Settings {
             chart_path: file.chart,
             aging_buckets: file.aging_buckets.unwrap_or_else(|| vec![30, 60, 90]),
             worker: file.worker.resolve(over.worker_enabled, over.poll_ms)?,
+            dunning: crate::service::dunning::DunningSettings::resolve(file.smtp, &file.dunning),
             insurers: file.insurers,
         })
     }

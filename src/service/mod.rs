@@ -7,6 +7,7 @@ pub mod cover;
 mod cover_reads;
 pub mod disputes;
 pub mod documents;
+pub mod dunning;
 pub mod imports;
 pub mod insurance;
 pub mod insurer_calls;

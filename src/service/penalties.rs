@@ -212,6 +212,30 @@ pub fn penalty_of(
     )
 }
 
+/// Penalties of the given invoices as of `as_of`, by invoice id (reads in
+/// chunks, ECB rates once).
+pub fn penalties_for(
+    conn: &mut DbConnection,
+    ids: &[String],
+    as_of: NaiveDate,
+) -> Result<HashMap<String, PenaltyLine>, ServiceError> {
+    let mut out = HashMap::new();
+    let mut rates = EcbRates::default();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<InvoiceRow> = invoices::table
+            .filter(invoices::id.eq_any(chunk))
+            .select(InvoiceRow::as_select())
+            .load(conn)?;
+        let refs: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut settlements = settlements_of(conn, &refs)?;
+        for inv in &rows {
+            let s = settlements.remove(&inv.id).unwrap_or_default();
+            out.insert(inv.id.clone(), compute(conn, &mut rates, inv, &s, as_of)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Every invoice late as of `as_of` (optionally one buyer's), with its
 /// penalties; invoices with nothing due are left out. Penalty invoices
 /// themselves bear no penalties.

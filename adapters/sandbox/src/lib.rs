@@ -17,6 +17,7 @@ mod insurer;
 mod routes;
 mod rules;
 mod state;
+pub mod smtp;
 pub mod wire;
 
 use std::net::SocketAddr;
