@@ -5,6 +5,8 @@ mod api_imports;
 mod cii_fixtures;
 mod claims;
 mod cli;
+mod collections;
+mod collections_dunning;
 mod common;
 mod documents;
 mod exposure;

@@ -42,10 +42,44 @@ impl ReceivedMail {
         value
     }
 
-    /// Everything after the headers.
-    pub fn body(&self) -> &str {
+    /// Everything after the headers, as sent.
+    pub fn raw_body(&self) -> &str {
         self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b)
     }
+
+    /// The body as text: quoted-printable decoded when the message says so
+    /// (what a mail reader shows).
+    pub fn body(&self) -> String {
+        let qp = self
+            .header("Content-Transfer-Encoding")
+            .is_some_and(|e| e.eq_ignore_ascii_case("quoted-printable"));
+        if qp {
+            decode_quoted_printable(self.raw_body())
+        } else {
+            self.raw_body().to_string()
+        }
+    }
+}
+
+/// RFC 2045 6.7: `=XX` is a byte, `=` at a line end a soft break.
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' {
+            let hex = joined.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A running sink. Stops when dropped.
@@ -273,5 +307,13 @@ mod tests {
         assert_eq!(m[0].to, vec!["b@example.fr".to_string()]);
         assert_eq!(m[0].header("subject").as_deref(), Some("Hello"));
         assert_eq!(m[0].body(), ".leading dot\r\nline two\r\n");
+    }
+
+    #[test]
+    fn quoted_printable_bodies_are_decoded() {
+        assert_eq!(
+            decode_quoted_printable("p=C3=A9nalit=C3=A9s de retard (20 jou=\r\nrs) : 6,66 EUR"),
+            "pénalités de retard (20 jours) : 6,66 EUR"
+        );
     }
 }

@@ -80,7 +80,7 @@ fn email(from: &Mailbox, a: &Action) -> Result<Message, String> {
         .parse()
         .map_err(|e| format!("recipient: {e}"))?;
     let text = a.body.clone().unwrap_or_default();
-    // 8bit, not quoted-printable: the figures stay readable in the source.
+    // 8bit when every line is short enough, else quoted-printable.
     let body = Body::new_with_encoding(text.clone(), ContentTransferEncoding::EightBit)
         .or_else(|_| Body::new_with_encoding(text, ContentTransferEncoding::QuotedPrintable))
         .map_err(|_| "body cannot be encoded".to_string())?;
