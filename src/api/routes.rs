@@ -4,7 +4,7 @@
 
 use super::call::{Call, Reply};
 use super::handlers::{
-    cover, health, imports, invoices, ledger, outbox, parties, payments, reports,
+    collections, cover, health, imports, invoices, ledger, outbox, parties, payments, reports,
 };
 use super::problem::Problem;
 use crate::service::keys::Role;
@@ -67,6 +67,21 @@ pub enum Op {
     GetOutboxMessage,
     RetryOutboxMessage,
     CancelOutboxMessage,
+    Kpi,
+    CreateDispute,
+    ListDisputes,
+    GetDispute,
+    ResolveDispute,
+    CreatePromise,
+    ListPromises,
+    ListPenalties,
+    ChargePenalties,
+    RiskScores,
+    RunDunning,
+    ListDunningActions,
+    CompleteDunningAction,
+    ListDunningPlans,
+    SetCollectionTerms,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -279,6 +294,41 @@ static ROUTES: &[RouteSpec] = &[
         TREASURY,
         Op::CancelOutboxMessage,
     ),
+    route("GET", "/v1/reports/kpi", BOOKS, Op::Kpi),
+    creating("/v1/disputes", BOOKS, "/v1/disputes", Op::CreateDispute),
+    route("GET", "/v1/disputes", BOOKS, Op::ListDisputes),
+    route("GET", "/v1/disputes/{id}", BOOKS, Op::GetDispute),
+    route(
+        "POST",
+        "/v1/disputes/{id}/resolution",
+        BOOKS,
+        Op::ResolveDispute,
+    ),
+    creating("/v1/promises", BOOKS, "/v1/promises", Op::CreatePromise),
+    route("GET", "/v1/promises", BOOKS, Op::ListPromises),
+    route("GET", "/v1/penalties", BOOKS, Op::ListPenalties),
+    route(
+        "POST",
+        "/v1/invoices/{id}/penalties",
+        ACCOUNTING,
+        Op::ChargePenalties,
+    ),
+    route("GET", "/v1/risk", BOOKS, Op::RiskScores),
+    route("POST", "/v1/dunning/runs", BOOKS, Op::RunDunning),
+    route("GET", "/v1/dunning/actions", BOOKS, Op::ListDunningActions),
+    route(
+        "POST",
+        "/v1/dunning/actions/{id}/done",
+        BOOKS,
+        Op::CompleteDunningAction,
+    ),
+    route("GET", "/v1/dunning/plans", BOOKS, Op::ListDunningPlans),
+    route(
+        "POST",
+        "/v1/buyers/{id}/collection-terms",
+        BOOKS,
+        Op::SetCollectionTerms,
+    ),
 ];
 
 /// Every route the API serves.
@@ -335,6 +385,21 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::GetOutboxMessage => outbox::get(call).await,
         Op::RetryOutboxMessage => outbox::retry(call).await,
         Op::CancelOutboxMessage => outbox::cancel(call).await,
+        Op::Kpi => collections::kpis(call).await,
+        Op::CreateDispute => collections::create_dispute(call).await,
+        Op::ListDisputes => collections::list_disputes(call).await,
+        Op::GetDispute => collections::get_dispute(call).await,
+        Op::ResolveDispute => collections::resolve_dispute(call).await,
+        Op::CreatePromise => collections::create_promise(call).await,
+        Op::ListPromises => collections::list_promises(call).await,
+        Op::ListPenalties => collections::list_penalties(call).await,
+        Op::ChargePenalties => collections::charge_penalties(call).await,
+        Op::RiskScores => collections::risk_scores(call).await,
+        Op::RunDunning => collections::run_dunning(call).await,
+        Op::ListDunningActions => collections::list_actions(call).await,
+        Op::CompleteDunningAction => collections::complete_action(call).await,
+        Op::ListDunningPlans => collections::list_plans(call).await,
+        Op::SetCollectionTerms => collections::set_collection_terms(call).await,
     }
 }
 
@@ -381,6 +446,11 @@ mod tests {
                     | Op::CancelOutboxMessage
                     | Op::ClaimRecovery
                     | Op::PolicyPremium
+                    | Op::ResolveDispute
+                    | Op::ChargePenalties
+                    | Op::RunDunning
+                    | Op::CompleteDunningAction
+                    | Op::SetCollectionTerms
             );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);
