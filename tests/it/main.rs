@@ -6,6 +6,7 @@ mod cii_fixtures;
 mod claims;
 mod cli;
 mod collections;
+mod collections_api;
 mod collections_dunning;
 mod common;
 mod documents;
