@@ -16,6 +16,7 @@ use factorgate::store::{DatabaseUrl, Store};
 
 use crate::cli::{Cli, CliError, CliResult};
 
+mod collections;
 mod cover;
 
 #[derive(Args, Debug)]
@@ -61,6 +62,10 @@ pub enum Scenario {
     ReadCsv,
     /// Cover checks per second over HTTP, with wrk.
     CoverCheck,
+    /// Aged balance and KPIs as of a past date over a portfolio with history.
+    Kpi,
+    /// A dunning run over the same portfolio.
+    Dunning,
 }
 
 /// A valid SIREN (Luhn) for buyer `n`.
@@ -307,6 +312,9 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     }
     if args.scenario == Scenario::ImportCsv {
         return import_portfolio(&store, &dir, backend, args);
+    }
+    if matches!(args.scenario, Scenario::Kpi | Scenario::Dunning) {
+        return collections::run(&store, &dir, backend, args);
     }
     if args.scenario == Scenario::CoverCheck {
         return cover::run(&store, &dir, backend, args);
