@@ -16,7 +16,9 @@ use factorgate::service::dunning::{
 };
 use factorgate::service::kpi::{kpi_trends, kpis};
 use factorgate::service::penalties::{invoice_penalties, list_penalties, penalty_of, PenaltyLine};
-use factorgate::service::promises::{list_promises, record_promise, review_promises, Promise, PromiseInput};
+use factorgate::service::promises::{
+    list_promises, record_promise, review_promises, Promise, PromiseInput,
+};
 use factorgate::service::risk::{risk_scores, BuyerRisk};
 use factorgate::store::DbConnection;
 
@@ -56,8 +58,19 @@ pub struct KpiArgs {
 impl Tabular for KpiRow {
     fn headers() -> Vec<&'static str> {
         vec![
-            "scope", "id", "currency", "outstanding", "overdue", "overdue_%", "disputed",
-            "sales", "collected", "dso_simple", "dso_count_back", "collection_%", "cei_%",
+            "scope",
+            "id",
+            "currency",
+            "outstanding",
+            "overdue",
+            "overdue_%",
+            "disputed",
+            "sales",
+            "collected",
+            "dso_simple",
+            "dso_count_back",
+            "collection_%",
+            "cei_%",
             "avg_days_late",
         ]
     }
@@ -93,7 +106,10 @@ pub fn run_kpi(conn: &mut DbConnection, a: &KpiArgs) -> CliResult {
             let trend = kpi_trends(conn, from, to)?;
             if a.format.format == super::output::Format::Table {
                 for r in &trend {
-                    println!("As of {} (from {}, {} days)", r.as_of, r.from, r.period_days);
+                    println!(
+                        "As of {} (from {}, {} days)",
+                        r.as_of, r.from, r.period_days
+                    );
                     print(a.format.format, r, &r.rows)?;
                     println!();
                 }
@@ -212,7 +228,14 @@ impl Tabular for Plan {
             self.classes.join(","),
             self.steps
                 .iter()
-                .map(|s| format!("{}:{}:{}", s.offset_days, s.channel.as_str(), s.template.as_str()))
+                .map(|s| {
+                    format!(
+                        "{}:{}:{}",
+                        s.offset_days,
+                        s.channel.as_str(),
+                        s.template.as_str()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" "),
         ]
@@ -221,7 +244,16 @@ impl Tabular for Plan {
 
 impl Tabular for Action {
     fn headers() -> Vec<&'static str> {
-        vec!["id", "invoice_id", "channel", "due_on", "state", "recipient", "subject", "file"]
+        vec![
+            "id",
+            "invoice_id",
+            "channel",
+            "due_on",
+            "state",
+            "recipient",
+            "subject",
+            "file",
+        ]
     }
     fn row(&self) -> Vec<String> {
         vec![
@@ -253,7 +285,10 @@ pub fn run_dunning_cmd(conn: &mut DbConnection, app: &App, cmd: &DunningCmd) -> 
                 );
                 println!(
                     "delivery: {} sent, {} written, {} failed, {} waiting for an [smtp] server",
-                    r.delivery.sent, r.delivery.written, r.delivery.failed, r.delivery.waiting_for_smtp
+                    r.delivery.sent,
+                    r.delivery.written,
+                    r.delivery.failed,
+                    r.delivery.waiting_for_smtp
                 );
             }
         }
@@ -375,7 +410,17 @@ pub enum DisputesCmd {
 
 impl Tabular for Dispute {
     fn headers() -> Vec<&'static str> {
-        vec!["id", "invoice", "reason", "amount", "owner", "opened_on", "state", "resolution", "resolved_on"]
+        vec![
+            "id",
+            "invoice",
+            "reason",
+            "amount",
+            "owner",
+            "opened_on",
+            "state",
+            "resolution",
+            "resolved_on",
+        ]
     }
     fn row(&self) -> Vec<String> {
         vec![
@@ -491,7 +536,15 @@ pub enum PromisesCmd {
 
 impl Tabular for Promise {
     fn headers() -> Vec<&'static str> {
-        vec!["id", "invoice", "amount", "promised_on", "recorded_on", "state", "settled_on"]
+        vec![
+            "id",
+            "invoice",
+            "amount",
+            "promised_on",
+            "recorded_on",
+            "state",
+            "settled_on",
+        ]
     }
     fn row(&self) -> Vec<String> {
         vec![
@@ -538,7 +591,10 @@ pub fn run_promises(conn: &mut DbConnection, cmd: &PromisesCmd) -> CliResult {
         }
         PromisesCmd::Review { as_of } => {
             let r = review_promises(conn, as_of.unwrap_or_else(today))?;
-            println!("kept {}, broken {}, still pending {}", r.kept, r.broken, r.pending);
+            println!(
+                "kept {}, broken {}, still pending {}",
+                r.kept, r.broken, r.pending
+            );
         }
     }
     Ok(())
@@ -562,7 +618,16 @@ pub struct PenaltiesArgs {
 
 impl Tabular for PenaltyLine {
     fn headers() -> Vec<&'static str> {
-        vec!["invoice", "due_date", "days_late", "basis", "interest", "indemnity", "charged_until", "to_charge"]
+        vec![
+            "invoice",
+            "due_date",
+            "days_late",
+            "basis",
+            "interest",
+            "indemnity",
+            "charged_until",
+            "to_charge",
+        ]
     }
     fn row(&self) -> Vec<String> {
         let basis = match self.basis {

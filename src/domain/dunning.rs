@@ -48,7 +48,10 @@ impl Channel {
 
     /// A task for a person rather than a message we deliver.
     pub fn is_task(self) -> bool {
-        matches!(self, Channel::Phone | Channel::Litigation | Channel::Insurer)
+        matches!(
+            self,
+            Channel::Phone | Channel::Litigation | Channel::Insurer
+        )
     }
 }
 

@@ -265,9 +265,8 @@ impl KpiBook {
             dso_count_back: dso_count_back(a.outstanding, &a.months, self.period.as_of),
             collection_rate: ratio(a.collected, base, 100),
             cei: ratio(base - a.outstanding, base - a.closing_current, 100),
-            average_days_late: (a.late_count > 0).then(|| {
-                round2(Decimal::from(a.late_days) / Decimal::from(a.late_count))
-            }),
+            average_days_late: (a.late_count > 0)
+                .then(|| round2(Decimal::from(a.late_days) / Decimal::from(a.late_count))),
             paid_invoices: a.late_count,
         }
     }
@@ -421,9 +420,7 @@ mod tests {
         assert_eq!(b2.outstanding.minor(), 1_000);
         assert_eq!(b2.collection_rate, Some(dec!(37.5)));
         assert_eq!(b2.average_days_late, Some(dec!(38)));
-        assert!(rows
-            .iter()
-            .any(|r| r.scope == KpiScope::Seller("S".into())));
+        assert!(rows.iter().any(|r| r.scope == KpiScope::Seller("S".into())));
     }
 
     #[test]

@@ -111,10 +111,7 @@ fn pts(v: Decimal) -> Decimal {
 pub fn score(inputs: &RiskInputs) -> RiskScore {
     let d = Decimal::from;
     let late = inputs.average_days_late.unwrap_or_default().max(d(0));
-    let overdue = inputs
-        .overdue_rate
-        .unwrap_or_default()
-        .clamp(d(0), d(100));
+    let overdue = inputs.overdue_rate.unwrap_or_default().clamp(d(0), d(100));
     let grade_points = inputs
         .insurer_grade
         .map(|g| pts(d(i64::from(g.clamp(1, 10)) - 1) / d(9) * d(10)))

@@ -103,7 +103,11 @@ pub fn set_terms(
             .first(conn)
             .optional()?;
         if exists.is_none() {
-            return Err(ServiceError::not_found("buyer_not_found", "buyer", buyer_id));
+            return Err(ServiceError::not_found(
+                "buyer_not_found",
+                "buyer",
+                buyer_id,
+            ));
         }
         diesel::delete(terms::table.find(buyer_id)).execute(conn)?;
         diesel::insert_into(terms::table)

@@ -166,10 +166,7 @@ fn compute(
         indemnity: Money::new(indemnity, currency),
         charged_until: until,
         interest_to_charge: Money::new(fresh, currency),
-        indemnity_to_charge: Money::new(
-            if indemnity_charged { 0 } else { indemnity },
-            currency,
-        ),
+        indemnity_to_charge: Money::new(if indemnity_charged { 0 } else { indemnity }, currency),
         segments: all.segments,
     })
 }
@@ -360,7 +357,10 @@ pub fn invoice_penalties(
             return Err(ServiceError::invalid(
                 "penalty_nothing_due",
                 "as_of",
-                format!("invoice {} owes no penalty to charge as of {as_of}", inv.number),
+                format!(
+                    "invoice {} owes no penalty to charge as of {as_of}",
+                    inv.number
+                ),
             ));
         }
         let period_from = line.charged_until.unwrap_or(inv.due_date) + chrono::Duration::days(1);

@@ -160,5 +160,8 @@ pub fn classes(
 
 /// Used by tests and reports: the points of one factor.
 pub fn factor_points(s: &RiskScore, factor: &str) -> Option<Decimal> {
-    s.factors.iter().find(|f| f.factor == factor).map(|f| f.points)
+    s.factors
+        .iter()
+        .find(|f| f.factor == factor)
+        .map(|f| f.points)
 }

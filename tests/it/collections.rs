@@ -110,7 +110,16 @@ fn a_dispute_moves_the_invoice_out_of_allocation_and_back() {
         let mut c = db.store.conn().unwrap();
         let conn = &mut *c;
         let (s, b) = seller_and_buyer(conn, "Dupont SARL", "FR");
-        let f1 = invoice(&db, conn, &s, &b, "F-1", "2026-02-01", "2026-02-28", "1200.00");
+        let f1 = invoice(
+            &db,
+            conn,
+            &s,
+            &b,
+            "F-1",
+            "2026-02-01",
+            "2026-02-28",
+            "1200.00",
+        );
 
         // Bad input is refused, naming the field, and changes nothing.
         let e = open_dispute(conn, &dispute("F-1", "200.00", "mood")).unwrap_err();
@@ -188,8 +197,26 @@ fn a_promise_is_pending_until_its_date_then_kept_or_broken() {
         let mut c = db.store.conn().unwrap();
         let conn = &mut *c;
         let (s, b) = seller_and_buyer(conn, "Dupont SARL", "FR");
-        invoice(&db, conn, &s, &b, "F-1", "2026-02-01", "2026-02-28", "1000.00");
-        invoice(&db, conn, &s, &b, "F-2", "2026-02-02", "2026-03-01", "1000.00");
+        invoice(
+            &db,
+            conn,
+            &s,
+            &b,
+            "F-1",
+            "2026-02-01",
+            "2026-02-28",
+            "1000.00",
+        );
+        invoice(
+            &db,
+            conn,
+            &s,
+            &b,
+            "F-2",
+            "2026-02-02",
+            "2026-03-01",
+            "1000.00",
+        );
         let promise = |invoice: &str, amount: &str| PromiseInput {
             invoice: invoice.into(),
             amount: amount.into(),
@@ -236,7 +263,16 @@ fn penalties_are_computed_then_invoiced_once_per_period() {
         let mut c = db.store.conn().unwrap();
         let conn = &mut *c;
         let (s, b) = seller_and_buyer(conn, "Dupont SARL", "FR");
-        invoice(&db, conn, &s, &b, "F-1", "2026-01-01", "2026-01-31", "10000.00");
+        invoice(
+            &db,
+            conn,
+            &s,
+            &b,
+            "F-1",
+            "2026-01-01",
+            "2026-01-31",
+            "10000.00",
+        );
 
         // No ECB rate yet: a clear error.
         let e = penalty_of(conn, "F-1", d(2026, 3, 2)).unwrap_err();
@@ -253,7 +289,10 @@ fn penalties_are_computed_then_invoiced_once_per_period() {
         let charge = invoice_penalties(conn, &db.ctx, "F-1", d(2026, 3, 2)).unwrap();
         assert_eq!(charge.penalty_invoice_number, "PEN-F-1-20260302");
         assert_eq!(charge.period_from, d(2026, 2, 1));
-        assert_eq!((charge.interest.minor(), charge.indemnity.minor()), (9_986, 4_000));
+        assert_eq!(
+            (charge.interest.minor(), charge.indemnity.minor()),
+            (9_986, 4_000)
+        );
         assert_eq!(balance(conn, &db, "7631"), -9_986);
         assert_eq!(balance(conn, &db, "7588"), -4_000);
         // 411: 10,000.00 + 139.86.
@@ -276,7 +315,9 @@ fn penalties_are_computed_then_invoiced_once_per_period() {
         let next = invoice_penalties(conn, &db.ctx, "F-1", d(2026, 3, 12)).unwrap();
         assert_eq!(next.period_from, d(2026, 3, 3));
         assert_eq!((next.interest.minor(), next.indemnity.minor()), (3_329, 0));
-        assert!(trial_balance_as_of(conn, &db.ctx, None).unwrap().is_balanced());
+        assert!(trial_balance_as_of(conn, &db.ctx, None)
+            .unwrap()
+            .is_balanced());
 
         // A contract rate replaces the legal one: 7.3 % x 10,000 x 30 / 365 = 60.00.
         set_terms(
@@ -315,9 +356,36 @@ fn row<'a>(rows: &'a [KpiRow], scope: &KpiScope) -> &'a KpiRow {
 fn kpi_portfolio(db: &TestDb, conn: &mut DbConnection) -> (String, String, String) {
     let (s, b1) = seller_and_buyer(conn, "Dupont SARL", "FR");
     let (_, b2) = seller_and_buyer(conn, "Muller GmbH", "DE");
-    invoice(db, conn, &s, &b1, "I1", "2026-01-10", "2026-02-09", "1000.00");
-    invoice(db, conn, &s, &b1, "I2", "2026-02-15", "2026-03-17", "2000.00");
-    invoice(db, conn, &s, &b2, "I3", "2026-03-05", "2026-04-04", "3000.00");
+    invoice(
+        db,
+        conn,
+        &s,
+        &b1,
+        "I1",
+        "2026-01-10",
+        "2026-02-09",
+        "1000.00",
+    );
+    invoice(
+        db,
+        conn,
+        &s,
+        &b1,
+        "I2",
+        "2026-02-15",
+        "2026-03-17",
+        "2000.00",
+    );
+    invoice(
+        db,
+        conn,
+        &s,
+        &b2,
+        "I3",
+        "2026-03-05",
+        "2026-04-04",
+        "3000.00",
+    );
     pay(db, conn, &b1, "2026-02-20", "1000.00");
     pay(db, conn, &b1, "2026-03-20", "500.00");
     let mut dsp = dispute("I3", "400.00", "quantity");
@@ -375,7 +443,12 @@ fn kpis_as_of_a_past_date_are_rebuilt_from_history() {
         assert_eq!(r1.overdue_rate, Some(dec!(100)));
         assert_eq!(r1.collection_rate, Some(dec!(25)));
         assert_eq!(r1.dso_simple, None);
-        assert_eq!(row(&r.rows, &KpiScope::Seller(s.clone())).outstanding.minor(), 450_000);
+        assert_eq!(
+            row(&r.rows, &KpiScope::Seller(s.clone()))
+                .outstanding
+                .minor(),
+            450_000
+        );
 
         // The aged balance of that date, too: B2 owes 3,000 not yet due.
         let aged = aging(conn, &db.ctx.aging, d(2026, 3, 31), Some(&b2)).unwrap();
@@ -402,8 +475,14 @@ fn kpis_as_of_a_past_date_are_rebuilt_from_history() {
         let trend = kpi_trends(conn, d(2026, 1, 1), d(2026, 3, 31)).unwrap();
         assert_eq!(trend.len(), 3);
         assert_eq!(trend[1].as_of, d(2026, 2, 28));
-        assert_eq!(row(&trend[1].rows, &KpiScope::Total).outstanding.minor(), 200_000);
-        assert_eq!(row(&trend[2].rows, &KpiScope::Total).outstanding.minor(), 450_000);
+        assert_eq!(
+            row(&trend[1].rows, &KpiScope::Total).outstanding.minor(),
+            200_000
+        );
+        assert_eq!(
+            row(&trend[2].rows, &KpiScope::Total).outstanding.minor(),
+            450_000
+        );
         let e = kpis(conn, d(2026, 1, 5), Some(d(2026, 2, 1)), false, None).unwrap_err();
         assert_eq!(e.code(), "period_invalid");
     }

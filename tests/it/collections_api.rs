@@ -16,8 +16,26 @@ async fn disputes_penalties_and_kpis_over_http() {
             let conn = &mut *c;
             ecb_rates(conn);
             let (s, b) = seller_and_buyer(conn, "Dupont SARL", "FR");
-            invoice(&db, conn, &s, &b, "F-1", "2026-01-01", "2026-01-31", "10000.00");
-            invoice(&db, conn, &s, &b, "F-2", "2026-01-01", "2026-01-31", "500.00");
+            invoice(
+                &db,
+                conn,
+                &s,
+                &b,
+                "F-1",
+                "2026-01-01",
+                "2026-01-31",
+                "10000.00",
+            );
+            invoice(
+                &db,
+                conn,
+                &s,
+                &b,
+                "F-2",
+                "2026-01-01",
+                "2026-01-31",
+                "500.00",
+            );
             b
         };
         let api = Api::new(state(&db)).await;
@@ -32,7 +50,10 @@ async fn disputes_penalties_and_kpis_over_http() {
         let r = api.send(post("/v1/disputes", &k.accountant, &body)).await;
         let d = r.expect(201);
         let id = d["id"].as_str().unwrap();
-        assert_eq!(r.header("location"), Some(format!("/v1/disputes/{id}").as_str()));
+        assert_eq!(
+            r.header("location"),
+            Some(format!("/v1/disputes/{id}").as_str())
+        );
         api.send(post("/v1/disputes", &k.accountant, &body))
             .await
             .problem(409, "dispute_already_open");
@@ -40,7 +61,10 @@ async fn disputes_penalties_and_kpis_over_http() {
         // Penalties of F-1 as of 2 March (30 days at 12.15 % on 10,000 =
         // 99.86, plus EUR 40): 201, then 200 for the same date.
         let r = api
-            .send(get("/v1/penalties?as_of=2026-03-02&invoice=F-1", &k.treasurer))
+            .send(get(
+                "/v1/penalties?as_of=2026-03-02&invoice=F-1",
+                &k.treasurer,
+            ))
             .await
             .expect(200);
         assert_eq!(r["items"][0]["interest"]["amount"], "99.86");
@@ -74,7 +98,10 @@ async fn disputes_penalties_and_kpis_over_http() {
         assert_eq!(total["overdue"]["amount"], "10500.00");
         assert_eq!(total["disputed"]["amount"], "100.00");
         let r = api
-            .send(get(&format!("/v1/risk?as_of=2026-02-05&buyer_id={buyer}"), &k.treasurer))
+            .send(get(
+                &format!("/v1/risk?as_of=2026-02-05&buyer_id={buyer}"),
+                &k.treasurer,
+            ))
             .await
             .expect(200);
         // Overdue 100 % = 25 points, one dispute = 5: 30, class B.

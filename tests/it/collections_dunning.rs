@@ -49,7 +49,10 @@ fn email(conn: &mut DbConnection, buyer: &str, address: &str) {
     .unwrap();
 }
 
-fn actions(conn: &mut DbConnection, state: Option<&str>) -> Vec<factorgate::service::dunning::Action> {
+fn actions(
+    conn: &mut DbConnection,
+    state: Option<&str>,
+) -> Vec<factorgate::service::dunning::Action> {
     list_actions(
         conn,
         &ActionFilter {
@@ -96,14 +99,86 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         assert_eq!(e.code(), "dunning_step_invalid");
 
         // Run on 21 March 2026:
-        invoice(&db, conn, &s, &fr, "F-1", "2026-02-01", "2026-03-01", "1000.00"); // D+20: formal notice e-mail
-        invoice(&db, conn, &s, &de, "F-2", "2026-02-18", "2026-03-20", "500.00"); // D+1: reminder e-mail (English)
-        invoice(&db, conn, &s, &nomail, "F-3", "2026-02-19", "2026-03-21", "300.00"); // D+0: courtesy, no address
-        invoice(&db, conn, &s, &fr, "F-4", "2026-02-01", "2026-03-01", "800.00"); // disputed
-        invoice(&db, conn, &s, &fr, "F-5", "2026-02-08", "2026-03-10", "700.00"); // promised
-        invoice(&db, conn, &s, &fr, "F-6", "2026-01-21", "2026-02-20", "1000.00"); // D+29: letter
-        invoice(&db, conn, &s, &fr, "F-7", "2026-02-10", "2026-03-12", "200.00"); // D+9: phone task
-        invoice(&db, conn, &s, &fr, "F-8", "2026-03-01", "2026-04-30", "900.00"); // not yet in reach
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-1",
+            "2026-02-01",
+            "2026-03-01",
+            "1000.00",
+        ); // D+20: formal notice e-mail
+        invoice(
+            &db,
+            conn,
+            &s,
+            &de,
+            "F-2",
+            "2026-02-18",
+            "2026-03-20",
+            "500.00",
+        ); // D+1: reminder e-mail (English)
+        invoice(
+            &db,
+            conn,
+            &s,
+            &nomail,
+            "F-3",
+            "2026-02-19",
+            "2026-03-21",
+            "300.00",
+        ); // D+0: courtesy, no address
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-4",
+            "2026-02-01",
+            "2026-03-01",
+            "800.00",
+        ); // disputed
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-5",
+            "2026-02-08",
+            "2026-03-10",
+            "700.00",
+        ); // promised
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-6",
+            "2026-01-21",
+            "2026-02-20",
+            "1000.00",
+        ); // D+29: letter
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-7",
+            "2026-02-10",
+            "2026-03-12",
+            "200.00",
+        ); // D+9: phone task
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-8",
+            "2026-03-01",
+            "2026-04-30",
+            "900.00",
+        ); // not yet in reach
         open_dispute(
             conn,
             &DisputeInput {
@@ -133,7 +208,10 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         assert_eq!(r.created, 5, "{}: {r:?}", db.name);
         assert_eq!(r.suspended_disputed, 1);
         assert_eq!(r.suspended_promised, 1);
-        assert_eq!((r.delivery.sent, r.delivery.written, r.delivery.failed), (2, 1, 0));
+        assert_eq!(
+            (r.delivery.sent, r.delivery.written, r.delivery.failed),
+            (2, 1, 0)
+        );
 
         let mails = sink.wait_for(2, Duration::from_secs(5));
         assert_eq!(mails.len(), 2);
@@ -149,15 +227,25 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         // 12.15 %: 1,000 x 12.15 % x 20 / 365 = 6.658 -> 6.66; EUR 40;
         // total 46.66 (French amounts with a decimal comma).
         let body = &notice.body();
-        assert!(body.contains("pénalités de retard (taux BCE + 10 points, soit 12,15 %, 20 jours) : 6,66 EUR"), "{body}");
+        assert!(
+            body.contains(
+                "pénalités de retard (taux BCE + 10 points, soit 12,15 %, 20 jours) : 6,66 EUR"
+            ),
+            "{body}"
+        );
         assert!(body.contains("frais de recouvrement : 40,00 EUR"), "{body}");
         assert!(body.contains("soit au total 46,66 EUR"), "{body}");
-        let reminder = mails.iter().find(|m| m.to == ["ap@muller.example"]).unwrap();
+        let reminder = mails
+            .iter()
+            .find(|m| m.to == ["ap@muller.example"])
+            .unwrap();
         assert_eq!(
             reminder.header("Subject").as_deref(),
             Some("Overdue: invoice F-2")
         );
-        assert!(reminder.body().contains("500.00 EUR is open (1 day(s) late)"));
+        assert!(reminder
+            .body()
+            .contains("500.00 EUR is open (1 day(s) late)"));
         assert_eq!(reminder.from, "recouvrement@peugeot.example");
 
         // F-6: letter at D+25 (29 days late): 1,000 x 12.15 % x 29 / 365 =
@@ -165,8 +253,14 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         let written = actions(conn, Some("written"));
         assert_eq!(written.len(), 1);
         let html = std::fs::read_to_string(written[0].file_path.as_ref().unwrap()).unwrap();
-        assert!(html.contains("<h1>Mise en demeure : facture F-6</h1>"), "{html}");
-        assert!(html.contains("9,65 EUR") && html.contains("49,65 EUR"), "{html}");
+        assert!(
+            html.contains("<h1>Mise en demeure : facture F-6</h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("9,65 EUR") && html.contains("49,65 EUR"),
+            "{html}"
+        );
         // F-7: a phone call for a person; F-3: a message nobody can receive.
         let tasks = actions(conn, Some("open"));
         assert_eq!(tasks.len(), 1);
@@ -203,7 +297,16 @@ fn e_mails_are_recorded_first_and_sent_when_a_server_is_there() {
         let letters = tempfile::tempdir().unwrap();
         let (s, fr) = seller_and_buyer(conn, "Dupont SARL", "FR");
         email(conn, &fr, "compta@dupont.example");
-        invoice(&db, conn, &s, &fr, "F-1", "2026-02-01", "2026-03-01", "1000.00");
+        invoice(
+            &db,
+            conn,
+            &s,
+            &fr,
+            "F-1",
+            "2026-02-01",
+            "2026-03-01",
+            "1000.00",
+        );
         // On 4 March the buyer's one invoice is overdue: overdue rate 100 %
         // = 25 points, class B, plan "standard": D+1 reminder by e-mail.
         // No SMTP server configured: the action waits, recorded.

@@ -16,8 +16,8 @@ mod config;
 mod insurer;
 mod routes;
 mod rules;
-mod state;
 pub mod smtp;
+mod state;
 pub mod wire;
 
 use std::net::SocketAddr;

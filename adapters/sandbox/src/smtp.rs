@@ -69,7 +69,9 @@ fn decode_quoted_printable(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'=' {
-            let hex = joined.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = joined
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(b) = hex {
                 out.push(b);
                 i += 3;
@@ -171,13 +173,12 @@ async fn accept_loop(listener: TcpListener, store: Arc<Mutex<Vec<ReceivedMail>>>
 const MAX_LINE: usize = 8 * 1024;
 const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
-async fn session(
-    stream: TcpStream,
-    store: Arc<Mutex<Vec<ReceivedMail>>>,
-) -> std::io::Result<()> {
+async fn session(stream: TcpStream, store: Arc<Mutex<Vec<ReceivedMail>>>) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    write.write_all(b"220 factorgate-sink ESMTP ready\r\n").await?;
+    write
+        .write_all(b"220 factorgate-sink ESMTP ready\r\n")
+        .await?;
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
     let mut line = String::new();
@@ -197,7 +198,9 @@ async fn session(
             .unwrap_or("")
             .to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
-            "EHLO" => b"250-factorgate-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 16777216\r\n",
+            "EHLO" => {
+                b"250-factorgate-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 16777216\r\n"
+            }
             "HELO" => b"250 factorgate-sink\r\n",
             "MAIL" => {
                 from = Some(address(command));
@@ -277,20 +280,19 @@ mod tests {
         let mut reader = StdBufReader::new(stream.try_clone().unwrap());
         let mut w = stream;
         let mut line = String::new();
-        let mut expect = |reader: &mut StdBufReader<std::net::TcpStream>, code: &str| {
-            loop {
-                line.clear();
-                reader.read_line(&mut line).unwrap();
-                assert!(line.starts_with(code), "expected {code}, got {line}");
-                if line.as_bytes().get(3) != Some(&b'-') {
-                    break;
-                }
+        let mut expect = |reader: &mut StdBufReader<std::net::TcpStream>, code: &str| loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            assert!(line.starts_with(code), "expected {code}, got {line}");
+            if line.as_bytes().get(3) != Some(&b'-') {
+                break;
             }
         };
         expect(&mut reader, "220");
         w.write_all(b"EHLO test\r\n").unwrap();
         expect(&mut reader, "250");
-        w.write_all(b"MAIL FROM:<a@example.fr> BODY=8BITMIME\r\n").unwrap();
+        w.write_all(b"MAIL FROM:<a@example.fr> BODY=8BITMIME\r\n")
+            .unwrap();
         expect(&mut reader, "250");
         w.write_all(b"RCPT TO:<b@example.fr>\r\n").unwrap();
         expect(&mut reader, "250");

@@ -193,9 +193,7 @@ pub async fn run_dunning(call: Call) -> Result<Reply, Problem> {
     };
     let settings = call.state.dunning.clone();
     let report = call
-        .db(move |conn, _| {
-            dunning::run_dunning(conn, &settings, input.as_of.unwrap_or_else(today))
-        })
+        .db(move |conn, _| dunning::run_dunning(conn, &settings, input.as_of.unwrap_or_else(today)))
         .await?;
     Reply::ok(&report)
 }

@@ -60,7 +60,9 @@ fn transport(cfg: &SmtpConfig) -> Result<SmtpTransport, String> {
             .port(cfg.port.unwrap_or(465)),
         other => return Err(format!("smtp.tls '{other}' is not none, starttls or tls")),
     };
-    let builder = builder.timeout(Some(Duration::from_millis(cfg.timeout_ms.unwrap_or(10_000))));
+    let builder = builder.timeout(Some(Duration::from_millis(
+        cfg.timeout_ms.unwrap_or(10_000),
+    )));
     let builder = match (&cfg.username, &cfg.password_env) {
         (Some(user), Some(var)) => {
             let password = std::env::var(var)
@@ -100,7 +102,13 @@ fn email(from: &Mailbox, a: &Action) -> Result<Message, String> {
 fn file_name(a: &Action, number: &str) -> String {
     let safe: String = number
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{safe}-step{}-{}.html", a.step_no, a.id)
 }
@@ -204,7 +212,13 @@ pub fn deliver_pending(
             } else {
                 match write_letter(conn, &settings.letters_dir, a)? {
                     Ok(path) => {
-                        mark(conn, &a.id, "written", Some(&path.display().to_string()), None)?;
+                        mark(
+                            conn,
+                            &a.id,
+                            "written",
+                            Some(&path.display().to_string()),
+                            None,
+                        )?;
                         report.written += 1;
                     }
                     Err(e) => {

@@ -102,7 +102,10 @@ pub fn list_plans(conn: &mut DbConnection) -> Result<Vec<Plan>, ServiceError> {
         .order((dunning_steps::plan_id, dunning_steps::step_no))
         .load(conn)?;
     let classes: Vec<(String, String)> = dunning_class_plans::table
-        .select((dunning_class_plans::risk_class, dunning_class_plans::plan_id))
+        .select((
+            dunning_class_plans::risk_class,
+            dunning_class_plans::plan_id,
+        ))
         .order(dunning_class_plans::risk_class)
         .load(conn)?;
     let mut out = Vec::new();
@@ -143,10 +146,11 @@ pub fn parse_step(text: &str) -> Result<(i32, Channel, Template), ServiceError> 
             "'{text}': expected OFFSET:CHANNEL:TEMPLATE, e.g. 7:phone:task"
         )));
     };
-    let offset: i32 = offset
-        .trim()
-        .parse()
-        .map_err(|_| bad(format!("'{text}': offset '{offset}' is not a whole number of days")))?;
+    let offset: i32 = offset.trim().parse().map_err(|_| {
+        bad(format!(
+            "'{text}': offset '{offset}' is not a whole number of days"
+        ))
+    })?;
     let channel = Channel::parse(channel.trim()).ok_or_else(|| {
         bad(format!(
             "'{text}': channel '{channel}' is not email, letter, phone, formal_notice, litigation or insurer"
@@ -193,7 +197,9 @@ pub fn set_plan(
                 if used > 0 {
                     return Err(ServiceError::conflict(
                         "dunning_plan_in_use",
-                        format!("plan {name} has {used} action(s): create a new plan and assign it"),
+                        format!(
+                            "plan {name} has {used} action(s): create a new plan and assign it"
+                        ),
                     ));
                 }
                 diesel::delete(dunning_steps::table.filter(dunning_steps::plan_id.eq(&id)))
@@ -238,7 +244,11 @@ pub fn assign_plan(
     plan_name: &str,
 ) -> Result<(), ServiceError> {
     let class = RiskClass::parse(class.trim()).ok_or_else(|| {
-        ServiceError::invalid("risk_class_unknown", "class", format!("'{class}' is not A to E"))
+        ServiceError::invalid(
+            "risk_class_unknown",
+            "class",
+            format!("'{class}' is not A to E"),
+        )
     })?;
     write_tx(conn, |conn| {
         let id: String = dunning_plans::table
@@ -350,7 +360,10 @@ pub fn complete_action(conn: &mut DbConnection, id: &str) -> Result<Action, Serv
         if a.state != "open" && a.state != "no_recipient" {
             return Err(ServiceError::conflict(
                 "dunning_action_not_open",
-                format!("action {id} is {}, not a task waiting for a person", a.state),
+                format!(
+                    "action {id} is {}, not a task waiting for a person",
+                    a.state
+                ),
             ));
         }
         diesel::update(dunning_actions::table.find(id))

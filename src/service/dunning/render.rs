@@ -88,11 +88,16 @@ pub struct Rendered {
 pub fn render_message(template: Template, facts: &MessageFacts) -> Result<Rendered, ServiceError> {
     let lang = if facts.language == "fr" { "fr" } else { "en" };
     let name = format!("{lang}/{}.txt", template.as_str());
-    let ctx = TeraContext::from_serialize(facts)
-        .map_err(|e| ServiceError::invalid("dunning_template_invalid", "template", e.to_string()))?;
-    let text = engine()?
-        .render(&name, &ctx)
-        .map_err(|e| ServiceError::invalid("dunning_template_invalid", "template", format!("{name}: {e:?}")))?;
+    let ctx = TeraContext::from_serialize(facts).map_err(|e| {
+        ServiceError::invalid("dunning_template_invalid", "template", e.to_string())
+    })?;
+    let text = engine()?.render(&name, &ctx).map_err(|e| {
+        ServiceError::invalid(
+            "dunning_template_invalid",
+            "template",
+            format!("{name}: {e:?}"),
+        )
+    })?;
     let (subject, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
     Ok(Rendered {
         subject: subject.trim().to_string(),
@@ -101,13 +106,11 @@ pub fn render_message(template: Template, facts: &MessageFacts) -> Result<Render
 }
 
 /// The letter (HTML) of a rendered message.
-pub fn render_letter(
-    facts: &MessageFacts,
-    message: &Rendered,
-) -> Result<String, ServiceError> {
+pub fn render_letter(facts: &MessageFacts, message: &Rendered) -> Result<String, ServiceError> {
     let lang = if facts.language == "fr" { "fr" } else { "en" };
-    let mut ctx = TeraContext::from_serialize(facts)
-        .map_err(|e| ServiceError::invalid("dunning_template_invalid", "template", e.to_string()))?;
+    let mut ctx = TeraContext::from_serialize(facts).map_err(|e| {
+        ServiceError::invalid("dunning_template_invalid", "template", e.to_string())
+    })?;
     ctx.insert("subject", &message.subject);
     let paragraphs: Vec<&str> = message
         .body
@@ -118,7 +121,9 @@ pub fn render_letter(
     ctx.insert("paragraphs", &paragraphs);
     engine()?
         .render(&format!("{lang}/letter.html"), &ctx)
-        .map_err(|e| ServiceError::invalid("dunning_template_invalid", "template", format!("{e:?}")))
+        .map_err(|e| {
+            ServiceError::invalid("dunning_template_invalid", "template", format!("{e:?}"))
+        })
 }
 
 #[cfg(test)]
@@ -146,7 +151,11 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         for lang in ["fr", "en"] {
-            for t in [Template::Courtesy, Template::Reminder, Template::FormalNotice] {
+            for t in [
+                Template::Courtesy,
+                Template::Reminder,
+                Template::FormalNotice,
+            ] {
                 let r = render_message(t, &facts(lang)).unwrap();
                 assert!(r.subject.contains("F-1"), "{lang} {t:?}: {}", r.subject);
                 assert!(r.body.contains("Peugeot SA"), "{lang} {t:?}");
@@ -158,11 +167,15 @@ mod tests {
     fn the_formal_notice_states_the_penalties() {
         let fr = render_message(Template::FormalNotice, &facts("fr")).unwrap();
         assert_eq!(fr.subject, "Mise en demeure : facture F-1");
-        assert!(fr.body.contains("pénalités de retard (12.15 %, 30 jours) : 99.86 EUR"));
+        assert!(fr
+            .body
+            .contains("pénalités de retard (12.15 %, 30 jours) : 99.86 EUR"));
         assert!(fr.body.contains("frais de recouvrement : 40.00 EUR"));
         assert!(fr.body.contains("soit au total 139.86 EUR"));
         let en = render_message(Template::FormalNotice, &facts("en")).unwrap();
-        assert!(en.body.contains("late-payment interest (12.15 %, 30 days): 99.86 EUR"));
+        assert!(en
+            .body
+            .contains("late-payment interest (12.15 %, 30 days): 99.86 EUR"));
     }
 
     #[test]

@@ -306,7 +306,8 @@ fn prepare(
                     }
                 })
                 .unwrap_or_else(|| "-".into());
-            let (interest, indemnity) = p.map_or((0, 0), |p| (p.interest.minor(), p.indemnity.minor()));
+            let (interest, indemnity) =
+                p.map_or((0, 0), |p| (p.interest.minor(), p.indemnity.minor()));
             let facts = MessageFacts {
                 language: lang.clone(),
                 seller_name: seller_names.get(&c.seller_id).cloned().unwrap_or_default(),
@@ -324,7 +325,9 @@ fn prepare(
             };
             let m = render_message(step.template, &facts)?;
             match step.channel {
-                Channel::Email if email.is_some() => ("to_send", email, Some(m.subject), Some(m.body)),
+                Channel::Email if email.is_some() => {
+                    ("to_send", email, Some(m.subject), Some(m.body))
+                }
                 Channel::Email => ("no_recipient", None, Some(m.subject), Some(m.body)),
                 _ => ("to_send", None, Some(m.subject), Some(m.body)),
             }
