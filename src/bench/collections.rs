@@ -98,6 +98,16 @@ pub fn run(store: &Store, dir: &std::path::Path, backend: &str, args: &BenchArgs
         "{backend}: payment history written in {:.1} s (not measured)",
         started.elapsed().as_secs_f64()
     );
+    // FACTORGATE_BENCH_KEEP_DB=path: a copy of the scratch SQLite portfolio,
+    // to study the queries with the sqlite3 shell.
+    if let (Ok(keep), factorgate::store::DatabaseUrl::Sqlite(db)) =
+        (std::env::var("FACTORGATE_BENCH_KEEP_DB"), store.url())
+    {
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(db_err)?;
+        std::fs::copy(db, &keep)?;
+        eprintln!("portfolio copied to {keep}");
+    }
     let today = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap_or_default();
     match args.scenario {
         Scenario::Kpi => {
