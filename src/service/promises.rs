@@ -216,16 +216,34 @@ pub fn review_promises(
             ))
             .load(conn)?;
         let mut review = PromiseReview::default();
-        for (id, invoice_id, amount, promised_on, recorded_on) in pending {
-            let paid: Vec<(NaiveDate, i64)> = allocations::table
-                .filter(
-                    allocations::invoice_id
-                        .eq(&invoice_id)
-                        .and(allocations::allocated_on.ge(recorded_on)),
-                )
-                .select((allocations::allocated_on, allocations::amount_minor))
+        // Their invoices' allocations, read in chunks (not one read each).
+        let ids: Vec<&str> = pending.iter().map(|p| p.1.as_str()).collect();
+        let mut by_invoice: std::collections::HashMap<String, Vec<(NaiveDate, i64)>> =
+            std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let rows: Vec<(String, NaiveDate, i64)> = allocations::table
+                .filter(allocations::invoice_id.eq_any(chunk))
+                .select((
+                    allocations::invoice_id,
+                    allocations::allocated_on,
+                    allocations::amount_minor,
+                ))
                 .load(conn)?;
-            let (state, settled_on) = promise_state(amount, promised_on, &paid, as_of);
+            for (invoice, on, amount) in rows {
+                by_invoice.entry(invoice).or_default().push((on, amount));
+            }
+        }
+        for (id, invoice_id, amount, promised_on, recorded_on) in &pending {
+            let paid: Vec<(NaiveDate, i64)> = by_invoice
+                .get(invoice_id)
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|(on, _)| on >= recorded_on)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (state, settled_on) = promise_state(*amount, *promised_on, &paid, as_of);
             match state {
                 "kept" => review.kept += 1,
                 "broken" => review.broken += 1,
@@ -234,7 +252,7 @@ pub fn review_promises(
                     continue;
                 }
             }
-            diesel::update(promises::table.find(&id))
+            diesel::update(promises::table.find(id))
                 .set((
                     promises::state.eq(state),
                     promises::settled_on.eq(settled_on),
