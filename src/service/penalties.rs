@@ -64,7 +64,7 @@ impl EcbRates {
         to: NaiveDate,
     ) -> Result<(), ServiceError> {
         for day in reference_dates(from, to) {
-            if !self.0.contains_key(&day) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(day) {
                 let rate = super::rates::rate_at(conn, ECB_MRO_SERIES, day).map_err(|_| {
                     ServiceError::invalid(
                         "rate_missing",
@@ -74,7 +74,7 @@ impl EcbRates {
                         ),
                     )
                 })?;
-                self.0.insert(day, rate);
+                slot.insert(rate);
             }
         }
         Ok(())

@@ -62,8 +62,7 @@ pub fn seller_and_buyer(conn: &mut DbConnection, buyer: &str, country: &str) -> 
 pub fn invoice(
     db: &TestDb,
     conn: &mut DbConnection,
-    seller: &str,
-    buyer: &str,
+    (seller, buyer): (&str, &str),
     number: &str,
     issued: &str,
     due: &str,
@@ -113,8 +112,7 @@ fn a_dispute_moves_the_invoice_out_of_allocation_and_back() {
         let f1 = invoice(
             &db,
             conn,
-            &s,
-            &b,
+            (&s, &b),
             "F-1",
             "2026-02-01",
             "2026-02-28",
@@ -200,8 +198,7 @@ fn a_promise_is_pending_until_its_date_then_kept_or_broken() {
         invoice(
             &db,
             conn,
-            &s,
-            &b,
+            (&s, &b),
             "F-1",
             "2026-02-01",
             "2026-02-28",
@@ -210,8 +207,7 @@ fn a_promise_is_pending_until_its_date_then_kept_or_broken() {
         invoice(
             &db,
             conn,
-            &s,
-            &b,
+            (&s, &b),
             "F-2",
             "2026-02-02",
             "2026-03-01",
@@ -266,8 +262,7 @@ fn penalties_are_computed_then_invoiced_once_per_period() {
         invoice(
             &db,
             conn,
-            &s,
-            &b,
+            (&s, &b),
             "F-1",
             "2026-01-01",
             "2026-01-31",
@@ -359,8 +354,7 @@ fn kpi_portfolio(db: &TestDb, conn: &mut DbConnection) -> (String, String, Strin
     invoice(
         db,
         conn,
-        &s,
-        &b1,
+        (&s, &b1),
         "I1",
         "2026-01-10",
         "2026-02-09",
@@ -369,8 +363,7 @@ fn kpi_portfolio(db: &TestDb, conn: &mut DbConnection) -> (String, String, Strin
     invoice(
         db,
         conn,
-        &s,
-        &b1,
+        (&s, &b1),
         "I2",
         "2026-02-15",
         "2026-03-17",
@@ -379,8 +372,7 @@ fn kpi_portfolio(db: &TestDb, conn: &mut DbConnection) -> (String, String, Strin
     invoice(
         db,
         conn,
-        &s,
-        &b2,
+        (&s, &b2),
         "I3",
         "2026-03-05",
         "2026-04-04",

@@ -19,8 +19,7 @@ async fn disputes_penalties_and_kpis_over_http() {
             invoice(
                 &db,
                 conn,
-                &s,
-                &b,
+                (&s, &b),
                 "F-1",
                 "2026-01-01",
                 "2026-01-31",
@@ -29,8 +28,7 @@ async fn disputes_penalties_and_kpis_over_http() {
             invoice(
                 &db,
                 conn,
-                &s,
-                &b,
+                (&s, &b),
                 "F-2",
                 "2026-01-01",
                 "2026-01-31",

@@ -102,8 +102,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-1",
             "2026-02-01",
             "2026-03-01",
@@ -112,8 +111,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &de,
+            (&s, &de),
             "F-2",
             "2026-02-18",
             "2026-03-20",
@@ -122,8 +120,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &nomail,
+            (&s, &nomail),
             "F-3",
             "2026-02-19",
             "2026-03-21",
@@ -132,8 +129,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-4",
             "2026-02-01",
             "2026-03-01",
@@ -142,8 +138,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-5",
             "2026-02-08",
             "2026-03-10",
@@ -152,8 +147,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-6",
             "2026-01-21",
             "2026-02-20",
@@ -162,8 +156,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-7",
             "2026-02-10",
             "2026-03-12",
@@ -172,8 +165,7 @@ fn a_run_sends_each_step_once_and_suspends_disputes_and_promises() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-8",
             "2026-03-01",
             "2026-04-30",
@@ -300,8 +292,7 @@ fn e_mails_are_recorded_first_and_sent_when_a_server_is_there() {
         invoice(
             &db,
             conn,
-            &s,
-            &fr,
+            (&s, &fr),
             "F-1",
             "2026-02-01",
             "2026-03-01",
