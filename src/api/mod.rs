@@ -40,6 +40,8 @@ pub struct ApiState {
     /// The insurer connections of the configuration, by name (a policy
     /// may only be linked to one of these).
     pub connections: std::sync::Arc<Vec<String>>,
+    /// Where dunning e-mails and letters go (`[smtp]`, `[dunning]`).
+    pub dunning: std::sync::Arc<crate::service::dunning::DunningSettings>,
 }
 
 impl ApiState {
@@ -50,7 +52,16 @@ impl ApiState {
             body_limit: BODY_LIMIT,
             keys: Default::default(),
             connections: Default::default(),
+            dunning: std::sync::Arc::new(crate::service::dunning::DunningSettings::resolve(
+                None,
+                &Default::default(),
+            )),
         }
+    }
+
+    pub fn with_dunning(mut self, settings: crate::service::dunning::DunningSettings) -> ApiState {
+        self.dunning = std::sync::Arc::new(settings);
+        self
     }
 
     pub fn with_connections(mut self, names: Vec<String>) -> ApiState {
@@ -88,8 +99,9 @@ pub fn app(
 /// until the process is stopped.
 pub async fn serve(store: Store, ctx: Context, settings: Settings) -> std::io::Result<()> {
     let database = store.url().redacted();
-    let state =
-        ApiState::new(store, ctx).with_connections(settings.insurers.keys().cloned().collect());
+    let state = ApiState::new(store, ctx)
+        .with_connections(settings.insurers.keys().cloned().collect())
+        .with_dunning(settings.dunning.clone());
     let server = HttpServer::new(move || app(state.clone()));
     let server = match &settings.tls {
         Some(tls) => server.bind_rustls_0_23(&settings.bind, tls::server_config(tls)?)?,
