@@ -342,7 +342,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             next_page_hint(format.format, &page.next_cursor);
         }
         Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, &app.settings, cmd)?,
-        Command::Factor(cmd) => factoring::run_factor(conn, ctx, cmd)?,
+        Command::Factor(cmd) => factoring::run_factor(conn, ctx, &app.settings, cmd)?,
         Command::Assign(cmd) => factoring::run_assign(conn, ctx, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
         Command::Rates(cmd) => insurance::run_rates(conn, cmd)?,
