@@ -1,6 +1,7 @@
 //! The `factorgate` command line: clap definitions and dispatch to services.
 
 pub mod args;
+pub mod demo;
 pub mod factoring;
 pub mod import;
 pub mod insurance;
@@ -225,6 +226,7 @@ pub fn run(cli: Cli) -> CliResult {
         }
         Command::Bench(args) => crate::bench::run(&cli, args),
         Command::Sandbox(args) => crate::sandbox(args, sandbox_config_path(&cli).as_deref()),
+        Command::Demo(args) => demo::run(&cli, args),
         Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
         Command::Reconcile(args) => reconcile::run(&open(settings(&cli, None)?)?, args),
         Command::Worker(args) => outbox::run_worker(&open(settings(&cli, None)?)?, args),
@@ -512,7 +514,8 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
         | Command::Reconcile(_)
         | Command::Worker(_)
         | Command::Outbox(_)
-        | Command::Sandbox(_) => {
+        | Command::Sandbox(_)
+        | Command::Demo(_) => {
             unreachable!("handled before opening a connection")
         }
     }

@@ -1,0 +1,619 @@
+//! The demo's steps, in order, each printing a heading and a short table
+//! on stdout (progress goes to stderr).
+
+use std::collections::HashMap;
+use std::io::{BufReader, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use factorgate::formats::einvoice::read::{read_documents, ReadOptions};
+use factorgate::jobs::{Connections, Worker};
+use factorgate::money::Money;
+use factorgate::service::cover::{cover_check, CoverCheckInput};
+use factorgate::service::factoring::{
+    self, confirm, create_contract, get_funding, link_contract, position, propose,
+    request_funding, submit, ContractInput, Selection,
+};
+use factorgate::service::imports::{import_documents, FileStatus, DEFAULT_BATCH};
+use factorgate::service::insurance::{create_policy, PolicyInput};
+use factorgate::service::insurer_calls::{link_policy, request_limit, LimitRequestInput};
+use factorgate::service::statements::{import_statement, ImportOptions};
+use factorgate::service::{invoices, parties, rates, reports};
+use factorgate::store::schema::insurance_limit_decisions as decisions;
+use factorgate_adapter::Secret;
+use factorgate_sandbox::SandboxHandle;
+use serde_json::json;
+
+use super::data::{self, BUYERS, CONTRACT, FACTOR_CONNECTION, INSURER_CONNECTION, POLICY};
+use crate::cli::output::write_table;
+use crate::cli::{App, CliError, CliResult};
+
+/// The steps, in the order they run. The factor statement (its import and
+/// reconciliation) goes between `Funding` and `BankStatement`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Parties,
+    Import,
+    Limits,
+    Cover,
+    Assignment,
+    Funding,
+    BankStatement,
+    Aging,
+    BuyersCover,
+}
+
+impl Step {
+    pub const ALL: [Step; 9] = [
+        Step::Parties,
+        Step::Import,
+        Step::Limits,
+        Step::Cover,
+        Step::Assignment,
+        Step::Funding,
+        Step::BankStatement,
+        Step::Aging,
+        Step::BuyersCover,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Parties => "Sellers, buyers, credit insurance policy, factoring contract, rates",
+            Step::Import => "Import the bundled invoices",
+            Step::Limits => "Insured limits requested from the sandbox insurer",
+            Step::Cover => "Cover checks",
+            Step::Assignment => "Assignment to the factor: proposal, confirmation, submission",
+            Step::Funding => "Funding request and advance received; factor position",
+            Step::BankStatement => "Bank statement (camt.053) imported and reconciled",
+            Step::Aging => "Aged balance",
+            Step::BuyersCover => "Buyers' cover",
+        }
+    }
+}
+
+/// What the steps share: the store, the worker (sending to the sandbox)
+/// and the demo's date, set once the invoices are in.
+pub struct Demo<'a> {
+    pub app: &'a App,
+    pub runtime: &'a tokio::runtime::Runtime,
+    pub sandbox: &'a SandboxHandle,
+    pub worker: Worker,
+    pub date: NaiveDate,
+    buyers: HashMap<String, String>,
+    policy_id: String,
+}
+
+fn failed(code: &'static str, message: impl Into<String>) -> CliError {
+    CliError {
+        code,
+        message: message.into(),
+        exit: 1,
+    }
+}
+
+fn table(headers: &[&str], rows: &[Vec<String>]) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    write_table(&mut out, headers, rows)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn m(money: &Money) -> String {
+    money.to_string()
+}
+
+fn progress(text: &str) {
+    eprintln!("demo: {text}");
+}
+
+/// The worker of the demo: the sandbox as both connections, no wait
+/// between an insurer's "pending" and the next poll.
+pub fn worker(app: &App, base_url: &str) -> Result<Worker, CliError> {
+    let timeout = Duration::from_secs(10);
+    let insurer = factorgate_rest_insurer::RestInsurer::new(
+        factorgate_rest_insurer::RestInsurerConfig {
+            base_url: base_url.to_string(),
+            client_id: "factorgate".into(),
+            client_secret: Secret::new("sandbox-secret"),
+            timeout,
+        },
+    )
+    .map_err(|e| failed("adapter_unavailable", e.to_string()))?;
+    let factor =
+        factorgate_rest_factor::RestFactor::new(factorgate_rest_factor::RestFactorConfig {
+            base_url: base_url.to_string(),
+            client_id: "factorgate".into(),
+            client_secret: Secret::new("sandbox-secret"),
+            timeout,
+        })
+        .map_err(|e| failed("adapter_unavailable", e.to_string()))?;
+    let connections = Connections::default()
+        .with(INSURER_CONNECTION, Arc::new(insurer))
+        .with_factor(FACTOR_CONNECTION, Arc::new(factor));
+    let mut settings = app.settings.worker.clone();
+    settings.decision_poll = Duration::ZERO;
+    settings.poll = Duration::from_millis(20);
+    Ok(Worker::new(app.store.clone(), connections, settings).with_context(app.ctx.clone()))
+}
+
+impl<'a> Demo<'a> {
+    pub fn new(
+        app: &'a App,
+        runtime: &'a tokio::runtime::Runtime,
+        sandbox: &'a SandboxHandle,
+        worker: Worker,
+    ) -> Demo<'a> {
+        Demo {
+            app,
+            runtime,
+            sandbox,
+            worker,
+            // Replaced by the import step (latest issue date + 10 days).
+            date: NaiveDate::MIN,
+            buyers: HashMap::new(),
+            policy_id: String::new(),
+        }
+    }
+
+    pub fn run(&mut self, step: Step) -> CliResult {
+        match step {
+            Step::Parties => self.parties(),
+            Step::Import => self.import(),
+            Step::Limits => self.limits(),
+            Step::Cover => self.cover(),
+            Step::Assignment => self.assignment(),
+            Step::Funding => self.funding(),
+            Step::BankStatement => self.bank_statement(),
+            Step::Aging => self.aging(),
+            Step::BuyersCover => self.buyers_cover(),
+        }
+    }
+
+    /// Runs the outbox until nothing is due; a parked message stops the demo.
+    fn drain(&self, what: &str) -> CliResult {
+        progress(&format!("worker: sending {what} to the sandbox..."));
+        let pass = self.runtime.block_on(self.worker.drain())?;
+        if pass.parked > 0 {
+            return Err(failed(
+                "demo_outbox_parked",
+                format!("{what}: {} message(s) parked (see `factorgate outbox list`)", pass.parked),
+            ));
+        }
+        Ok(())
+    }
+
+    fn buyer_name(&mut self, id: &str) -> Result<String, CliError> {
+        if let Some(n) = self.buyers.get(id) {
+            return Ok(n.clone());
+        }
+        let mut conn = self.app.store.conn()?;
+        let name = parties::get_buyer(&mut conn, id)?.name;
+        self.buyers.insert(id.to_string(), name.clone());
+        Ok(name)
+    }
+
+    fn parties(&mut self) -> CliResult {
+        let mut conn = self.app.store.conn()?;
+        let conn = &mut *conn;
+        let mut rows = Vec::new();
+        for (name, vat) in data::SELLERS {
+            let s = parties::create_seller(
+                conn,
+                &serde_json::from_value(json!({"name": name, "vat": vat}))?,
+            )?;
+            rows.push(vec!["seller".into(), s.name, format!("vat:{vat}")]);
+        }
+        for (name, duns) in BUYERS {
+            let b = parties::create_buyer(
+                conn,
+                &serde_json::from_value(json!({"name": name, "country": "DE",
+                    "legal_ids": [{"scheme": "duns", "value": duns}]}))?,
+            )?;
+            rows.push(vec!["buyer".into(), b.name, format!("duns:{duns}")]);
+        }
+        // The policy: 90 % of the loss, 120 days of credit at most,
+        // overdue notified within 60 days, no discretionary limit.
+        let policy = create_policy(
+            conn,
+            &serde_json::from_value::<PolicyInput>(json!({
+                "insurer": "Sandbox Credit Insurance", "number": POLICY, "currency": "EUR",
+                "terms": {"effective_from": "2024-01-01", "indemnity_rate": "0.90",
+                    "max_credit_days": 120, "notification_days": 60, "waiting_days": 150,
+                    "discretionary_limit": "0.00"}
+            }))?,
+        )?;
+        self.policy_id = policy.id.clone();
+        link_policy(
+            conn,
+            &policy.id,
+            Some(INSURER_CONNECTION),
+            &[INSURER_CONNECTION.to_string()],
+        )?;
+        rows.push(vec![
+            "policy".into(),
+            POLICY.into(),
+            format!("linked to {INSURER_CONNECTION}"),
+        ]);
+        // The contract: with recourse, 90 % advance, 10 % reserve, 0.5 %
+        // commission, EURIBOR 3M + 1.5 %, invoices at most 90 days old
+        // with terms of at most 60 days.
+        create_contract(
+            conn,
+            &ContractInput {
+                factor: "Sandbox Factor".into(),
+                number: CONTRACT.into(),
+                seller: data::FACTORED_SELLER.into(),
+                currency: "EUR".into(),
+                terms: serde_json::from_value(json!({
+                    "effective_from": "2024-01-01", "recourse": "with_recourse",
+                    "notification": "confidential", "scope": "spot", "advance_rate": "0.90",
+                    "reserve_rate": "0.10", "fee_rate": "0.005", "fee_vat_rate": "0.20",
+                    "reference_series": "EURIBOR3M", "margin": "0.015", "recourse_days": 60,
+                    "max_invoice_age_days": 90, "max_term_days": 60,
+                    "factor_name": "Sandbox Factor"
+                }))?,
+            },
+        )?;
+        link_contract(
+            conn,
+            CONTRACT,
+            Some(FACTOR_CONNECTION),
+            &[FACTOR_CONNECTION.to_string()],
+        )?;
+        rows.push(vec![
+            "contract".into(),
+            CONTRACT.into(),
+            format!("seller vat:{}, linked to {FACTOR_CONNECTION}", data::FACTORED_SELLER),
+        ]);
+        rates::import_rates(conn, "series,date,value\nEURIBOR3M,2024-01-01,0.035\n".as_bytes())?;
+        rows.push(vec!["rate".into(), "EURIBOR3M".into(), "3.5 % from 2024-01-01".into()]);
+        table(&["what", "name", "details"], &rows)
+    }
+
+    fn import(&mut self) -> CliResult {
+        let mut conn = self.app.store.conn()?;
+        let conn = &mut *conn;
+        let options = ReadOptions::default();
+        let mut rows = Vec::new();
+        let mut latest: Option<NaiveDate> = None;
+        for file in &data::INVOICES {
+            progress(&format!("importing {}", file.name));
+            let report = match read_documents(BufReader::new(file.bytes), &options) {
+                Err(e) => factorgate::service::imports::FileReport::refused(file.name, None, &e),
+                Ok((format, docs)) => import_documents(
+                    conn,
+                    &self.app.ctx,
+                    file.name,
+                    format.as_str(),
+                    docs,
+                    DEFAULT_BATCH,
+                    &mut |_| {},
+                ),
+            };
+            let mut number = String::new();
+            let mut gross = String::new();
+            for id in &report.invoice_ids {
+                let inv = invoices::get_invoice(conn, id)?;
+                latest = latest.max(Some(inv.issue_date));
+                number = inv.number.clone();
+                gross = m(&inv.gross);
+            }
+            if !matches!(report.status, FileStatus::Imported) {
+                let why = report
+                    .problem
+                    .as_ref()
+                    .map(|p| format!("{}: {}", p.code, p.message))
+                    .unwrap_or_default();
+                return Err(failed("demo_import_failed", format!("{}: {why}", file.name)));
+            }
+            rows.push(vec![
+                file.name.to_string(),
+                report.format.clone().unwrap_or_default(),
+                number,
+                gross,
+            ]);
+        }
+        let latest =
+            latest.ok_or_else(|| failed("demo_import_failed", "no invoice was imported"))?;
+        self.date = latest + chrono::Duration::days(10);
+        // The sandbox's today follows the demo's date (its receipts, the
+        // factor's funding date).
+        let url = format!("{}/sandbox/factor/clock", self.sandbox.base_url());
+        let body = json!({ "today": self.date });
+        self.runtime
+            .block_on(async { reqwest::Client::new().post(&url).json(&body).send().await })
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| failed("sandbox_unavailable", e.to_string()))?;
+        table(&["file", "format", "invoice", "gross"], &rows)?;
+        println!(
+            "{} invoices imported; the demo runs as of {} (latest issue date + 10 days)",
+            rows.len(),
+            self.date
+        );
+        Ok(())
+    }
+
+    fn limits(&mut self) -> CliResult {
+        let policy = self.policy_id.clone();
+        // Sandbox rule: up to 50,000.00 approved in full, above it half.
+        let asked = [("duns:313000001", "5000.00"), ("duns:313000002", "60000.00")];
+        let mut buyers = Vec::new();
+        for (buyer, amount) in asked {
+            let mut conn = self.app.store.conn()?;
+            let r = request_limit(
+                &mut conn,
+                &serde_json::from_value::<LimitRequestInput>(json!({
+                    "policy_id": policy, "buyer": buyer, "amount": amount,
+                    "wanted_from": self.date
+                }))?,
+            )?;
+            buyers.push((r.decision.buyer_id.clone(), amount));
+        }
+        self.drain("2 limit requests")?;
+        let mut rows = Vec::new();
+        for (buyer, amount) in buyers {
+            let mut conn = self.app.store.conn()?;
+            let last: Vec<(String, Option<i64>)> = decisions::table
+                .filter(decisions::buyer_id.eq(&buyer))
+                .order((decisions::created_at, decisions::id))
+                .select((decisions::kind, decisions::amount_minor))
+                .load(&mut *conn)
+                .map_err(|e| failed("store_error", e.to_string()))?;
+            drop(conn);
+            let (kind, granted) = last.last().cloned().unwrap_or_default();
+            rows.push(vec![
+                self.buyer_name(&buyer)?,
+                format!("{amount} EUR"),
+                kind,
+                granted
+                    .map(|g| m(&Money::new(g, factorgate::money::Currency::EUR)))
+                    .unwrap_or_default(),
+            ]);
+        }
+        table(&["buyer", "requested", "decision", "limit"], &rows)
+    }
+
+    fn cover(&mut self) -> CliResult {
+        let checks = [
+            ("Kunden AG Mitte", "duns:313000001", "3000.00"),
+            ("Kunden AG Mitte", "duns:313000001", "6000.00"),
+            ("Muster GmbH", "duns:313000002", "10000.00"),
+            ("Theodor Est", "Theodor Est", "500.00"),
+        ];
+        let mut rows = Vec::new();
+        for (name, buyer, amount) in checks {
+            let mut conn = self.app.store.conn()?;
+            let buyer_ref = if buyer.contains(':') {
+                buyer.to_string()
+            } else {
+                self.buyer_id_by_name(buyer)?
+            };
+            let c = cover_check(
+                &mut conn,
+                &CoverCheckInput {
+                    buyer: buyer_ref,
+                    amount: amount.into(),
+                    currency: "EUR".into(),
+                    date: Some(self.date),
+                    term_days: Some(30),
+                    policy_id: None,
+                    hold: None,
+                },
+            )?;
+            let reasons: Vec<String> = c
+                .reasons
+                .iter()
+                .map(|r| serde_json::to_value(r).map(|v| v.as_str().unwrap_or("").to_string()))
+                .collect::<Result<_, _>>()?;
+            rows.push(vec![
+                name.to_string(),
+                format!("{amount} EUR"),
+                m(&c.covered),
+                m(&c.uncovered),
+                reasons.join(", "),
+            ]);
+        }
+        table(&["buyer", "sale", "covered", "uncovered", "reasons"], &rows)
+    }
+
+    fn buyer_id_by_name(&self, name: &str) -> Result<String, CliError> {
+        self.buyers
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(id, _)| id.clone())
+            .or_else(|| {
+                let mut conn = self.app.store.conn().ok()?;
+                let page = parties::list_buyers(
+                    &mut conn,
+                    &parties::BuyerFilter {
+                        name_contains: Some(name.to_string()),
+                        ..Default::default()
+                    },
+                )
+                .ok()?;
+                page.items.into_iter().find(|b| b.name == name).map(|b| b.id)
+            })
+            .ok_or_else(|| failed("buyer_not_found", format!("{name}: no such buyer")))
+    }
+
+    fn assignment(&mut self) -> CliResult {
+        // The factor's approval of Kunden AG Mitte first (sandbox limit
+        // 10,000.00 on its DUNS): the approved part is what it finances.
+        {
+            let mut conn = self.app.store.conn()?;
+            factoring::request_approval(
+                &mut conn,
+                &serde_json::from_value(json!({"contract": CONTRACT, "buyer": "duns:313000001",
+                    "amount": "5000.00", "wanted_from": self.date}))?,
+            )?;
+        }
+        self.drain("the debtor approval request")?;
+        let sel = Selection {
+            contract: CONTRACT.into(),
+            assigned_on: Some(self.date),
+            ..Selection::default()
+        };
+        let p = {
+            let mut conn = self.app.store.conn()?;
+            propose(&mut conn, &sel)?
+        };
+        let mut rows = Vec::new();
+        for i in &p.items {
+            rows.push(vec![
+                i.number.clone(),
+                self.buyer_name(&i.buyer_id)?,
+                m(&i.open),
+                if i.eligible { "yes".into() } else { "no".into() },
+                i.reasons.join(", "),
+                m(&i.approved),
+            ]);
+        }
+        table(
+            &["invoice", "buyer", "open", "eligible", "reasons", "approved"],
+            &rows,
+        )?;
+        let a = {
+            let mut conn = self.app.store.conn()?;
+            let a = confirm(&mut conn, &self.app.ctx, &sel)?;
+            submit(&mut conn, &a.number)?
+        };
+        self.drain("the assignment")?;
+        println!(
+            "assignment {}: {} invoice(s), total {}, approved {}, reserve {}, fee {} + VAT {}; submitted to {FACTOR_CONNECTION}",
+            a.number,
+            a.items.len(),
+            m(&a.total),
+            m(&a.approved),
+            m(&a.reserve),
+            m(&a.fee),
+            m(&a.fee_vat)
+        );
+        Ok(())
+    }
+
+    fn funding(&mut self) -> CliResult {
+        let available = {
+            let mut conn = self.app.store.conn()?;
+            position(&mut conn, CONTRACT, Some(self.date))?.available
+        };
+        let f = {
+            let mut conn = self.app.store.conn()?;
+            request_funding(
+                &mut conn,
+                CONTRACT,
+                &available.to_decimal().to_string(),
+                Some(self.date),
+            )?
+        };
+        self.drain("the funding request")?;
+        let mut conn = self.app.store.conn()?;
+        let f = get_funding(&mut conn, &f.id)?;
+        let on = f.value_date.unwrap_or(self.date);
+        println!(
+            "funding of {} requested on {}: {}, value date {on}",
+            m(&f.amount),
+            f.requested_on,
+            f.state
+        );
+        let p = position(&mut conn, CONTRACT, Some(on))?;
+        let rows = vec![
+            vec!["assigned".into(), m(&p.assigned)],
+            vec!["approved".into(), m(&p.approved)],
+            vec!["advanced".into(), m(&p.advanced)],
+            vec!["financed".into(), m(&p.financed)],
+            vec!["reserve".into(), m(&p.reserve)],
+            vec!["fees".into(), m(&p.fees)],
+            vec!["financing charges".into(), m(&p.financing_charges)],
+            vec!["factor account (467)".into(), m(&p.balance)],
+            vec!["available".into(), m(&p.available)],
+        ];
+        println!("factor position of {CONTRACT} as of {on}:");
+        table(&["", "amount"], &rows)
+    }
+
+    fn bank_statement(&mut self) -> CliResult {
+        let xml = data::bank_statement(self.date);
+        let mut conn = self.app.store.conn()?;
+        let r = import_statement(
+            &mut conn,
+            &self.app.ctx,
+            &ImportOptions::default(),
+            "demo-bank-statement.xml",
+            xml.as_bytes(),
+        )?;
+        if let Some(p) = &r.problem {
+            return Err(failed("demo_statement_refused", format!("{}: {}", p.code, p.message)));
+        }
+        let rows: Vec<Vec<String>> = r
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.entry_ref.clone(),
+                    m(&l.amount),
+                    l.state.clone(),
+                    l.score.map(|s| s.to_string()).unwrap_or_default(),
+                    l.explanation.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        table(&["line", "amount", "state", "score", "explanation"], &rows)?;
+        println!(
+            "{} lines: {} matched, {} suggested, {} unmatched (in suspense)",
+            r.new_lines, r.matched, r.suggested, r.unmatched
+        );
+        Ok(())
+    }
+
+    fn aging(&mut self) -> CliResult {
+        let report = {
+            let mut conn = self.app.store.conn()?;
+            reports::aging(&mut conn, &self.app.ctx.aging, self.date, None)?
+        };
+        let mut headers = vec!["buyer", "currency"];
+        headers.extend(report.labels.iter().map(String::as_str));
+        headers.push("total");
+        let mut rows = Vec::new();
+        for r in report.rows.iter().chain(report.totals.iter()) {
+            let name = match &r.buyer_id {
+                Some(id) => self.buyer_name(id)?,
+                None => "TOTAL".into(),
+            };
+            let mut row = vec![name, r.currency.code().to_string()];
+            for b in r.buckets.iter().chain(std::iter::once(&r.total)) {
+                row.push(Money::new(*b, r.currency).to_decimal().to_string());
+            }
+            rows.push(row);
+        }
+        println!("as of {}:", report.as_of);
+        table(&headers, &rows)
+    }
+
+    fn buyers_cover(&mut self) -> CliResult {
+        let mut rows = Vec::new();
+        for (name, duns) in BUYERS {
+            let mut conn = self.app.store.conn()?;
+            let c = cover_check(
+                &mut conn,
+                &CoverCheckInput {
+                    buyer: format!("duns:{duns}"),
+                    amount: "0.00".into(),
+                    currency: "EUR".into(),
+                    date: Some(self.date),
+                    term_days: Some(30),
+                    policy_id: None,
+                    hold: None,
+                },
+            )?;
+            rows.push(vec![
+                name.to_string(),
+                m(&c.limit),
+                m(&c.exposure),
+                m(&c.headroom),
+            ]);
+        }
+        table(&["buyer", "limit", "exposure", "headroom"], &rows)
+    }
+}
