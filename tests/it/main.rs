@@ -7,6 +7,7 @@ mod cii_fixtures;
 mod claims;
 mod cli;
 mod common;
+mod demo_cli;
 mod documents;
 mod exposure;
 mod factoring;

@@ -30,10 +30,19 @@ macro_rules! bundled {
 /// - RE-20201121/508, 2020-11-21, Theodor Est, EUR 571.04
 pub const INVOICES: [Bundled; 6] = [
     bundled!("cii", "ZUGFeRD-mustangproject__Factur-X_basic.xml"),
-    bundled!("cii", "itplr-kosit-xrechnung-testsuite__04.05a-INVOICE_uncefact.xml"),
-    bundled!("ubl", "itplr-kosit-xrechnung-testsuite__01.01a-INVOICE_ubl.xml"),
+    bundled!(
+        "cii",
+        "itplr-kosit-xrechnung-testsuite__04.05a-INVOICE_uncefact.xml"
+    ),
+    bundled!(
+        "ubl",
+        "itplr-kosit-xrechnung-testsuite__01.01a-INVOICE_ubl.xml"
+    ),
     bundled!("cii", "ZUGFeRD-mustangproject__Extended_fremdwaehrung.xml"),
-    bundled!("ubl", "ZUGFeRD-mustangproject__TESTXRECHNUNG_INVDSS_012015776085.XML"),
+    bundled!(
+        "ubl",
+        "ZUGFeRD-mustangproject__TESTXRECHNUNG_INVDSS_012015776085.XML"
+    ),
     bundled!("cii", "ZUGFeRD-mustangproject__factur-x.xml"),
 ];
 
@@ -50,7 +59,10 @@ pub const FACTORED_SELLER: &str = "DE123456789";
 /// Buyers created before the import, with a DUNS number the files do not
 /// carry (made-up demo ids), so the insurer and the factor know them; the
 /// import finds them by exact name and country.
-pub const BUYERS: [(&str, &str); 2] = [("Kunden AG Mitte", "313000001"), ("Muster GmbH", "313000002")];
+pub const BUYERS: [(&str, &str); 2] = [
+    ("Kunden AG Mitte", "313000001"),
+    ("Muster GmbH", "313000002"),
+];
 
 pub const INSURER_CONNECTION: &str = "sandbox-insurer";
 pub const FACTOR_CONNECTION: &str = "sandbox-factor";
@@ -65,7 +77,13 @@ pub const BANK_IBAN: &str = "FR7630001000010000000000001";
 pub fn bank_statement(day: NaiveDate) -> String {
     let rf = reference_for("2015776085").unwrap_or_default();
     let entries = [
-        ("DEMO-BK-1", "1012.69", "Muster GmbH", "Zahlung".to_string(), Some(rf)),
+        (
+            "DEMO-BK-1",
+            "1012.69",
+            "Muster GmbH",
+            "Zahlung".to_string(),
+            Some(rf),
+        ),
         (
             "DEMO-BK-2",
             "571.04",
@@ -73,7 +91,13 @@ pub fn bank_statement(day: NaiveDate) -> String {
             "Rechnung RE-20201121/508".to_string(),
             None,
         ),
-        ("DEMO-BK-3", "150.00", "Unbekannt KG", "Vorauszahlung".to_string(), None),
+        (
+            "DEMO-BK-3",
+            "150.00",
+            "Unbekannt KG",
+            "Vorauszahlung".to_string(),
+            None,
+        ),
     ];
     let mut body = String::new();
     for (r, amount, payer, text, strd) in entries {
@@ -105,9 +129,9 @@ pub fn bank_statement(day: NaiveDate) -> String {
 pub fn sandbox_config() -> factorgate_sandbox::SandboxConfig {
     let mut config = factorgate_sandbox::SandboxConfig::default();
     config.factor.auto_fund = false;
-    config
-        .factor
-        .debtor_limits
-        .insert(format!("0060:{}", BUYERS[0].1), rust_decimal::Decimal::new(10_000, 0));
+    config.factor.debtor_limits.insert(
+        format!("0060:{}", BUYERS[0].1),
+        rust_decimal::Decimal::new(10_000, 0),
+    );
     config
 }

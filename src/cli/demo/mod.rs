@@ -73,12 +73,11 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> CliResult {
         .build()?;
     eprintln!("demo: starting the sandbox insurer and factor...");
     let sandbox =
-        factorgate_sandbox::spawn(data::sandbox_config(), "127.0.0.1:0")
-            .map_err(|e| CliError {
-                code: e.code(),
-                message: e.to_string(),
-                exit: 1,
-            })?;
+        factorgate_sandbox::spawn(data::sandbox_config(), "127.0.0.1:0").map_err(|e| CliError {
+            code: e.code(),
+            message: e.to_string(),
+            exit: 1,
+        })?;
     let url = sandbox.base_url();
     println!("== 1. Sandbox insurer and factor ==");
     println!("insurer: {url}/v1   factor: {url}/factor/v1   (client factorgate / sandbox-secret)");
@@ -129,7 +128,11 @@ fn refuse_if_not_empty(app: &App) -> CliResult {
 }
 
 /// Keeps the API, the worker and the sandbox running on the demo's data.
-fn serve(app: App, runtime: &tokio::runtime::Runtime, worker: factorgate::jobs::Worker) -> CliResult {
+fn serve(
+    app: App,
+    runtime: &tokio::runtime::Runtime,
+    worker: factorgate::jobs::Worker,
+) -> CliResult {
     let key = {
         let mut conn = app.store.conn()?;
         create_key(&mut conn, Role::Admin, "demo")?
@@ -138,7 +141,10 @@ fn serve(app: App, runtime: &tokio::runtime::Runtime, worker: factorgate::jobs::
     println!("\n== API ==");
     println!("serving on http://{bind} (stop with Ctrl-C); an admin key for the demo:");
     println!("  {}", key.key);
-    println!("  curl -H 'Authorization: Bearer {}' http://{bind}/v1/invoices", key.key);
+    println!(
+        "  curl -H 'Authorization: Bearer {}' http://{bind}/v1/invoices",
+        key.key
+    );
     let _guard = runtime.enter();
     runtime.spawn(worker.run(std::future::pending()));
     actix_web::rt::System::new()

@@ -13,8 +13,8 @@ use factorgate::jobs::{Connections, Worker};
 use factorgate::money::Money;
 use factorgate::service::cover::{cover_check, CoverCheckInput};
 use factorgate::service::factoring::{
-    self, confirm, create_contract, get_funding, link_contract, position, propose,
-    request_funding, submit, ContractInput, Selection,
+    self, confirm, create_contract, get_funding, link_contract, position, propose, request_funding,
+    submit, ContractInput, Selection,
 };
 use factorgate::service::imports::{import_documents, FileStatus, DEFAULT_BATCH};
 use factorgate::service::insurance::{create_policy, PolicyInput};
@@ -112,15 +112,14 @@ fn progress(text: &str) {
 /// between an insurer's "pending" and the next poll.
 pub fn worker(app: &App, base_url: &str) -> Result<Worker, CliError> {
     let timeout = Duration::from_secs(10);
-    let insurer = factorgate_rest_insurer::RestInsurer::new(
-        factorgate_rest_insurer::RestInsurerConfig {
+    let insurer =
+        factorgate_rest_insurer::RestInsurer::new(factorgate_rest_insurer::RestInsurerConfig {
             base_url: base_url.to_string(),
             client_id: "factorgate".into(),
             client_secret: Secret::new("sandbox-secret"),
             timeout,
-        },
-    )
-    .map_err(|e| failed("adapter_unavailable", e.to_string()))?;
+        })
+        .map_err(|e| failed("adapter_unavailable", e.to_string()))?;
     let factor =
         factorgate_rest_factor::RestFactor::new(factorgate_rest_factor::RestFactorConfig {
             base_url: base_url.to_string(),
@@ -178,7 +177,10 @@ impl<'a> Demo<'a> {
         if pass.parked > 0 {
             return Err(failed(
                 "demo_outbox_parked",
-                format!("{what}: {} message(s) parked (see `factorgate outbox list`)", pass.parked),
+                format!(
+                    "{what}: {} message(s) parked (see `factorgate outbox list`)",
+                    pass.parked
+                ),
             ));
         }
         Ok(())
@@ -265,10 +267,20 @@ impl<'a> Demo<'a> {
         rows.push(vec![
             "contract".into(),
             CONTRACT.into(),
-            format!("seller vat:{}, linked to {FACTOR_CONNECTION}", data::FACTORED_SELLER),
+            format!(
+                "seller vat:{}, linked to {FACTOR_CONNECTION}",
+                data::FACTORED_SELLER
+            ),
         ]);
-        rates::import_rates(conn, "series,date,value\nEURIBOR3M,2024-01-01,0.035\n".as_bytes())?;
-        rows.push(vec!["rate".into(), "EURIBOR3M".into(), "3.5 % from 2024-01-01".into()]);
+        rates::import_rates(
+            conn,
+            "series,date,value\nEURIBOR3M,2024-01-01,0.035\n".as_bytes(),
+        )?;
+        rows.push(vec![
+            "rate".into(),
+            "EURIBOR3M".into(),
+            "3.5 % from 2024-01-01".into(),
+        ]);
         table(&["what", "name", "details"], &rows)
     }
 
@@ -306,7 +318,10 @@ impl<'a> Demo<'a> {
                     .as_ref()
                     .map(|p| format!("{}: {}", p.code, p.message))
                     .unwrap_or_default();
-                return Err(failed("demo_import_failed", format!("{}: {why}", file.name)));
+                return Err(failed(
+                    "demo_import_failed",
+                    format!("{}: {why}", file.name),
+                ));
             }
             rows.push(vec![
                 file.name.to_string(),
@@ -338,7 +353,10 @@ impl<'a> Demo<'a> {
     fn limits(&mut self) -> CliResult {
         let policy = self.policy_id.clone();
         // Sandbox rule: up to 50,000.00 approved in full, above it half.
-        let asked = [("duns:313000001", "5000.00"), ("duns:313000002", "60000.00")];
+        let asked = [
+            ("duns:313000001", "5000.00"),
+            ("duns:313000002", "60000.00"),
+        ];
         let mut buyers = Vec::new();
         for (buyer, amount) in asked {
             let mut conn = self.app.store.conn()?;
@@ -433,7 +451,10 @@ impl<'a> Demo<'a> {
                     },
                 )
                 .ok()?;
-                page.items.into_iter().find(|b| b.name == name).map(|b| b.id)
+                page.items
+                    .into_iter()
+                    .find(|b| b.name == name)
+                    .map(|b| b.id)
             })
             .ok_or_else(|| failed("buyer_not_found", format!("{name}: no such buyer")))
     }
@@ -465,13 +486,19 @@ impl<'a> Demo<'a> {
                 i.number.clone(),
                 self.buyer_name(&i.buyer_id)?,
                 m(&i.open),
-                if i.eligible { "yes".into() } else { "no".into() },
+                if i.eligible {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 i.reasons.join(", "),
                 m(&i.approved),
             ]);
         }
         table(
-            &["invoice", "buyer", "open", "eligible", "reasons", "approved"],
+            &[
+                "invoice", "buyer", "open", "eligible", "reasons", "approved",
+            ],
             &rows,
         )?;
         let a = {
@@ -544,7 +571,10 @@ impl<'a> Demo<'a> {
             xml.as_bytes(),
         )?;
         if let Some(p) = &r.problem {
-            return Err(failed("demo_statement_refused", format!("{}: {}", p.code, p.message)));
+            return Err(failed(
+                "demo_statement_refused",
+                format!("{}: {}", p.code, p.message),
+            ));
         }
         let rows: Vec<Vec<String>> = r
             .lines
