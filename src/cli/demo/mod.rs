@@ -6,6 +6,8 @@
 //! that data.
 
 mod data;
+mod factoring;
+mod reports;
 mod steps;
 
 use clap::Args;

@@ -11,16 +11,11 @@ use diesel::prelude::*;
 use factorgate::formats::einvoice::read::{read_documents, ReadOptions};
 use factorgate::jobs::{Connections, Worker};
 use factorgate::money::Money;
-use factorgate::service::cover::{cover_check, CoverCheckInput};
-use factorgate::service::factoring::{
-    self, confirm, create_contract, get_funding, link_contract, position, propose, request_funding,
-    submit, ContractInput, Selection,
-};
+use factorgate::service::factoring::{create_contract, link_contract, ContractInput};
 use factorgate::service::imports::{import_documents, FileStatus, DEFAULT_BATCH};
 use factorgate::service::insurance::{create_policy, PolicyInput};
 use factorgate::service::insurer_calls::{link_policy, request_limit, LimitRequestInput};
-use factorgate::service::statements::{import_statement, ImportOptions};
-use factorgate::service::{invoices, parties, rates, reports};
+use factorgate::service::{invoices, parties, rates};
 use factorgate::store::schema::insurance_limit_decisions as decisions;
 use factorgate_adapter::Secret;
 use factorgate_sandbox::SandboxHandle;
@@ -30,8 +25,11 @@ use super::data::{self, BUYERS, CONTRACT, FACTOR_CONNECTION, INSURER_CONNECTION,
 use crate::cli::output::write_table;
 use crate::cli::{App, CliError, CliResult};
 
-/// The steps, in the order they run. The factor statement (its import and
-/// reconciliation) goes between `Funding` and `BankStatement`.
+/// The steps, in the order they run. The factor statement step
+/// (`service::statements::factor::import_factor_statement` on CONTRACT,
+/// with the statement fetched from the sandbox factor) goes between
+/// `Funding` and `BankStatement`: a variant `FactorStatement` here, in
+/// `ALL`, `title` and `run`, its method next to `funding` in factoring.rs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     Parties,
@@ -81,11 +79,11 @@ pub struct Demo<'a> {
     pub sandbox: &'a SandboxHandle,
     pub worker: Worker,
     pub date: NaiveDate,
-    buyers: HashMap<String, String>,
+    pub(super) buyers: HashMap<String, String>,
     policy_id: String,
 }
 
-fn failed(code: &'static str, message: impl Into<String>) -> CliError {
+pub(super) fn failed(code: &'static str, message: impl Into<String>) -> CliError {
     CliError {
         code,
         message: message.into(),
@@ -93,18 +91,18 @@ fn failed(code: &'static str, message: impl Into<String>) -> CliError {
     }
 }
 
-fn table(headers: &[&str], rows: &[Vec<String>]) -> CliResult {
+pub(super) fn table(headers: &[&str], rows: &[Vec<String>]) -> CliResult {
     let mut out = std::io::stdout().lock();
     write_table(&mut out, headers, rows)?;
     out.flush()?;
     Ok(())
 }
 
-fn m(money: &Money) -> String {
+pub(super) fn m(money: &Money) -> String {
     money.to_string()
 }
 
-fn progress(text: &str) {
+pub(super) fn progress(text: &str) {
     eprintln!("demo: {text}");
 }
 
@@ -171,7 +169,7 @@ impl<'a> Demo<'a> {
     }
 
     /// Runs the outbox until nothing is due; a parked message stops the demo.
-    fn drain(&self, what: &str) -> CliResult {
+    pub(super) fn drain(&self, what: &str) -> CliResult {
         progress(&format!("worker: sending {what} to the sandbox..."));
         let pass = self.runtime.block_on(self.worker.drain())?;
         if pass.parked > 0 {
@@ -186,7 +184,7 @@ impl<'a> Demo<'a> {
         Ok(())
     }
 
-    fn buyer_name(&mut self, id: &str) -> Result<String, CliError> {
+    pub(super) fn buyer_name(&mut self, id: &str) -> Result<String, CliError> {
         if let Some(n) = self.buyers.get(id) {
             return Ok(n.clone());
         }
@@ -391,259 +389,5 @@ impl<'a> Demo<'a> {
             ]);
         }
         table(&["buyer", "requested", "decision", "limit"], &rows)
-    }
-
-    fn cover(&mut self) -> CliResult {
-        let checks = [
-            ("Kunden AG Mitte", "duns:313000001", "3000.00"),
-            ("Kunden AG Mitte", "duns:313000001", "6000.00"),
-            ("Muster GmbH", "duns:313000002", "10000.00"),
-            ("Theodor Est", "Theodor Est", "500.00"),
-        ];
-        let mut rows = Vec::new();
-        for (name, buyer, amount) in checks {
-            let mut conn = self.app.store.conn()?;
-            let buyer_ref = if buyer.contains(':') {
-                buyer.to_string()
-            } else {
-                self.buyer_id_by_name(buyer)?
-            };
-            let c = cover_check(
-                &mut conn,
-                &CoverCheckInput {
-                    buyer: buyer_ref,
-                    amount: amount.into(),
-                    currency: "EUR".into(),
-                    date: Some(self.date),
-                    term_days: Some(30),
-                    policy_id: None,
-                    hold: None,
-                },
-            )?;
-            let reasons: Vec<String> = c
-                .reasons
-                .iter()
-                .map(|r| serde_json::to_value(r).map(|v| v.as_str().unwrap_or("").to_string()))
-                .collect::<Result<_, _>>()?;
-            rows.push(vec![
-                name.to_string(),
-                format!("{amount} EUR"),
-                m(&c.covered),
-                m(&c.uncovered),
-                reasons.join(", "),
-            ]);
-        }
-        table(&["buyer", "sale", "covered", "uncovered", "reasons"], &rows)
-    }
-
-    fn buyer_id_by_name(&self, name: &str) -> Result<String, CliError> {
-        self.buyers
-            .iter()
-            .find(|(_, n)| n.as_str() == name)
-            .map(|(id, _)| id.clone())
-            .or_else(|| {
-                let mut conn = self.app.store.conn().ok()?;
-                let page = parties::list_buyers(
-                    &mut conn,
-                    &parties::BuyerFilter {
-                        name_contains: Some(name.to_string()),
-                        ..Default::default()
-                    },
-                )
-                .ok()?;
-                page.items
-                    .into_iter()
-                    .find(|b| b.name == name)
-                    .map(|b| b.id)
-            })
-            .ok_or_else(|| failed("buyer_not_found", format!("{name}: no such buyer")))
-    }
-
-    fn assignment(&mut self) -> CliResult {
-        // The factor's approval of Kunden AG Mitte first (sandbox limit
-        // 10,000.00 on its DUNS): the approved part is what it finances.
-        {
-            let mut conn = self.app.store.conn()?;
-            factoring::request_approval(
-                &mut conn,
-                &serde_json::from_value(json!({"contract": CONTRACT, "buyer": "duns:313000001",
-                    "amount": "5000.00", "wanted_from": self.date}))?,
-            )?;
-        }
-        self.drain("the debtor approval request")?;
-        let sel = Selection {
-            contract: CONTRACT.into(),
-            assigned_on: Some(self.date),
-            ..Selection::default()
-        };
-        let p = {
-            let mut conn = self.app.store.conn()?;
-            propose(&mut conn, &sel)?
-        };
-        let mut rows = Vec::new();
-        for i in &p.items {
-            rows.push(vec![
-                i.number.clone(),
-                self.buyer_name(&i.buyer_id)?,
-                m(&i.open),
-                if i.eligible {
-                    "yes".into()
-                } else {
-                    "no".into()
-                },
-                i.reasons.join(", "),
-                m(&i.approved),
-            ]);
-        }
-        table(
-            &[
-                "invoice", "buyer", "open", "eligible", "reasons", "approved",
-            ],
-            &rows,
-        )?;
-        let a = {
-            let mut conn = self.app.store.conn()?;
-            let a = confirm(&mut conn, &self.app.ctx, &sel)?;
-            submit(&mut conn, &a.number)?
-        };
-        self.drain("the assignment")?;
-        println!(
-            "assignment {}: {} invoice(s), total {}, approved {}, reserve {}, fee {} + VAT {}; submitted to {FACTOR_CONNECTION}",
-            a.number,
-            a.items.len(),
-            m(&a.total),
-            m(&a.approved),
-            m(&a.reserve),
-            m(&a.fee),
-            m(&a.fee_vat)
-        );
-        Ok(())
-    }
-
-    fn funding(&mut self) -> CliResult {
-        let available = {
-            let mut conn = self.app.store.conn()?;
-            position(&mut conn, CONTRACT, Some(self.date))?.available
-        };
-        let f = {
-            let mut conn = self.app.store.conn()?;
-            request_funding(
-                &mut conn,
-                CONTRACT,
-                &available.to_decimal().to_string(),
-                Some(self.date),
-            )?
-        };
-        self.drain("the funding request")?;
-        let mut conn = self.app.store.conn()?;
-        let f = get_funding(&mut conn, &f.id)?;
-        let on = f.value_date.unwrap_or(self.date);
-        println!(
-            "funding of {} requested on {}: {}, value date {on}",
-            m(&f.amount),
-            f.requested_on,
-            f.state
-        );
-        let p = position(&mut conn, CONTRACT, Some(on))?;
-        let rows = vec![
-            vec!["assigned".into(), m(&p.assigned)],
-            vec!["approved".into(), m(&p.approved)],
-            vec!["advanced".into(), m(&p.advanced)],
-            vec!["financed".into(), m(&p.financed)],
-            vec!["reserve".into(), m(&p.reserve)],
-            vec!["fees".into(), m(&p.fees)],
-            vec!["financing charges".into(), m(&p.financing_charges)],
-            vec!["factor account (467)".into(), m(&p.balance)],
-            vec!["available".into(), m(&p.available)],
-        ];
-        println!("factor position of {CONTRACT} as of {on}:");
-        table(&["", "amount"], &rows)
-    }
-
-    fn bank_statement(&mut self) -> CliResult {
-        let xml = data::bank_statement(self.date);
-        let mut conn = self.app.store.conn()?;
-        let r = import_statement(
-            &mut conn,
-            &self.app.ctx,
-            &ImportOptions::default(),
-            "demo-bank-statement.xml",
-            xml.as_bytes(),
-        )?;
-        if let Some(p) = &r.problem {
-            return Err(failed(
-                "demo_statement_refused",
-                format!("{}: {}", p.code, p.message),
-            ));
-        }
-        let rows: Vec<Vec<String>> = r
-            .lines
-            .iter()
-            .map(|l| {
-                vec![
-                    l.entry_ref.clone(),
-                    m(&l.amount),
-                    l.state.clone(),
-                    l.score.map(|s| s.to_string()).unwrap_or_default(),
-                    l.explanation.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        table(&["line", "amount", "state", "score", "explanation"], &rows)?;
-        println!(
-            "{} lines: {} matched, {} suggested, {} unmatched (in suspense)",
-            r.new_lines, r.matched, r.suggested, r.unmatched
-        );
-        Ok(())
-    }
-
-    fn aging(&mut self) -> CliResult {
-        let report = {
-            let mut conn = self.app.store.conn()?;
-            reports::aging(&mut conn, &self.app.ctx.aging, self.date, None)?
-        };
-        let mut headers = vec!["buyer", "currency"];
-        headers.extend(report.labels.iter().map(String::as_str));
-        headers.push("total");
-        let mut rows = Vec::new();
-        for r in report.rows.iter().chain(report.totals.iter()) {
-            let name = match &r.buyer_id {
-                Some(id) => self.buyer_name(id)?,
-                None => "TOTAL".into(),
-            };
-            let mut row = vec![name, r.currency.code().to_string()];
-            for b in r.buckets.iter().chain(std::iter::once(&r.total)) {
-                row.push(Money::new(*b, r.currency).to_decimal().to_string());
-            }
-            rows.push(row);
-        }
-        println!("as of {}:", report.as_of);
-        table(&headers, &rows)
-    }
-
-    fn buyers_cover(&mut self) -> CliResult {
-        let mut rows = Vec::new();
-        for (name, duns) in BUYERS {
-            let mut conn = self.app.store.conn()?;
-            let c = cover_check(
-                &mut conn,
-                &CoverCheckInput {
-                    buyer: format!("duns:{duns}"),
-                    amount: "0.00".into(),
-                    currency: "EUR".into(),
-                    date: Some(self.date),
-                    term_days: Some(30),
-                    policy_id: None,
-                    hold: None,
-                },
-            )?;
-            rows.push(vec![
-                name.to_string(),
-                m(&c.limit),
-                m(&c.exposure),
-                m(&c.headroom),
-            ]);
-        }
-        table(&["buyer", "limit", "exposure", "headroom"], &rows)
     }
 }
