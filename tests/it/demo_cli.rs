@@ -184,3 +184,25 @@ fn the_demo_leaves_the_books_balanced_and_fresh_starts_again() {
     // 1,733.73, plus the advance 210.64 = 1,944.37.
     assert_eq!(balance("512"), 194_437);
 }
+
+#[test]
+fn fresh_never_drops_a_postgresql_database() {
+    let dir = tempfile::tempdir().unwrap();
+    // Refused before any connection is attempted: no server is needed.
+    let out = Command::new(env!("CARGO_BIN_EXE_factorgate"))
+        .args([
+            "--database",
+            "postgres://demo@127.0.0.1:1/none",
+            "demo",
+            "--fresh",
+        ])
+        .current_dir(dir.path())
+        .env_remove("FACTORGATE_CONFIG")
+        .env("FACTORGATE_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error[demo_fresh_postgres]"), "{err}");
+    assert!(out.stdout.is_empty());
+}
