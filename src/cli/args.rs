@@ -117,6 +117,10 @@ pub enum Command {
     /// Run the simulated credit insurer and factor for local work (no
     /// database).
     Sandbox(SandboxArgs),
+    /// The quick start: on a fresh database, the whole flow against the
+    /// sandbox (import, insured limits, cover, factoring, funding, bank
+    /// reconciliation, aged balance); `--serve` then keeps the API running.
+    Demo(super::demo::DemoArgs),
 }
 
 #[derive(Args, Debug)]

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod collections;
+pub mod demo;
 pub mod factoring;
 pub mod import;
 pub mod insurance;
@@ -226,6 +227,7 @@ pub fn run(cli: Cli) -> CliResult {
         }
         Command::Bench(args) => crate::bench::run(&cli, args),
         Command::Sandbox(args) => crate::sandbox(args, sandbox_config_path(&cli).as_deref()),
+        Command::Demo(args) => demo::run(&cli, args),
         Command::Import(args) => import::run(&open(settings(&cli, None)?)?, args),
         Command::Reconcile(args) => reconcile::run(&open(settings(&cli, None)?)?, args),
         Command::Worker(args) => outbox::run_worker(&open(settings(&cli, None)?)?, args),
@@ -519,7 +521,8 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
         | Command::Reconcile(_)
         | Command::Worker(_)
         | Command::Outbox(_)
-        | Command::Sandbox(_) => {
+        | Command::Sandbox(_)
+        | Command::Demo(_) => {
             unreachable!("handled before opening a connection")
         }
     }
