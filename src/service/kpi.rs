@@ -56,8 +56,10 @@ struct FactsRow {
 }
 
 /// Parameters: 1 = period start, 2 = as-of date, 3 = buyer (optional).
+/// An invoice counts for what was payable after issue: gross less prepaid.
 const FACTS_SQL: &str = "\
-SELECT i.buyer_id, i.seller_id, i.currency, i.issue_date, i.due_date, i.gross_minor, \
+SELECT i.buyer_id, i.seller_id, i.currency, i.issue_date, i.due_date, \
+  i.gross_minor - i.prepaid_minor AS gross_minor, \
   CAST(COALESCE(a.settled_before, 0) AS BIGINT) AS settled_before, \
   CAST(COALESCE(a.settled_by, 0) AS BIGINT) AS settled_by, \
   CAST(COALESCE(a.collected, 0) AS BIGINT) AS collected, \

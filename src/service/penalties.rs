@@ -102,6 +102,8 @@ fn compute(
     as_of: NaiveDate,
 ) -> Result<PenaltyLine, ServiceError> {
     let currency = stored_currency(&inv.currency)?;
+    // What was prepaid [acompte] was never late.
+    let payable = inv.gross_minor - inv.prepaid_minor;
     let terms = buyer_collection_terms::table
         .find(&inv.buyer_id)
         .select(crate::service::collection_terms::CollectionTerms::as_select())
@@ -126,7 +128,7 @@ fn compute(
     };
     let all = late_interest(
         inv.due_date,
-        inv.gross_minor,
+        payable,
         settlements,
         inv.due_date,
         as_of,
@@ -140,7 +142,7 @@ fn compute(
         Some(u) => {
             late_interest(
                 inv.due_date,
-                inv.gross_minor,
+                payable,
                 settlements,
                 u,
                 as_of,
@@ -152,7 +154,7 @@ fn compute(
         }
         None => all.interest,
     };
-    let late = days_late(inv.due_date, inv.gross_minor, settlements, as_of);
+    let late = days_late(inv.due_date, payable, settlements, as_of);
     let indemnity = recovery_indemnity(late, currency);
     Ok(PenaltyLine {
         invoice_id: inv.id.clone(),

@@ -59,20 +59,32 @@ pub fn aging(
             invoices::issue_date,
             invoices::currency,
             invoices::gross_minor,
+            invoices::prepaid_minor,
         ))
         .into_boxed();
     if let Some(b) = buyer_id {
         q = q.filter(invoices::buyer_id.eq(b));
     }
-    let rows: Vec<(String, String, String, NaiveDate, NaiveDate, String, i64)> = q.load(conn)?;
+    type Row = (
+        String,
+        String,
+        String,
+        NaiveDate,
+        NaiveDate,
+        String,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = q.load(conn)?;
     let mut items: Vec<(String, NaiveDate, Money)> = Vec::with_capacity(rows.len());
-    for (id, buyer, kind, due, issued, currency, gross) in rows {
+    for (id, buyer, kind, due, issued, currency, gross, prepaid) in rows {
         let c = stored_currency(&currency)?;
         if kind == "credit_note" {
             let left = gross - used_by_source.get(&id).copied().unwrap_or(0);
             items.push((buyer, issued, Money::new(-left, c)));
         } else {
-            let left = gross - settled_by_invoice.get(&id).copied().unwrap_or(0);
+            // What was prepaid [acompte] was never owed after issue.
+            let left = gross - prepaid - settled_by_invoice.get(&id).copied().unwrap_or(0);
             items.push((buyer, due, Money::new(left, c)));
         }
     }

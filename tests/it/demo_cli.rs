@@ -138,6 +138,21 @@ fn the_demo_runs_the_quick_start_and_refuses_a_second_run_on_the_same_file() {
     );
     // Aged balance: the two paid invoices are gone; EUR left is 235.62
     // not due plus 119.00 + 336.90 = 455.90 over 90 days.
+    // 47110815 (GBP): GrandTotalAmount 1021.91 less TotalPrepaidAmount 500
+    // = DuePayableAmount 521.91 in the fixture file; not due on 2024-11-25.
+    assert_eq!(
+        row(&stdout, "Metallbau Leipzig GmbH & Co. KG  GBP"),
+        [
+            "Metallbau Leipzig GmbH & Co. KG",
+            "GBP",
+            "521.91",
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+            "521.91"
+        ]
+    );
     assert_eq!(
         row(&stdout, "TOTAL                            EUR"),
         ["TOTAL", "EUR", "235.62", "0.00", "0.00", "0.00", "455.90", "691.52"]
