@@ -5,11 +5,15 @@
 //! transaction, or nothing.
 
 mod apply;
+mod factor;
+mod factor_proof;
 mod import;
 mod index;
 mod review;
 
 pub use apply::{ProposedAllocation, StoredProposal};
+pub use factor::{import_factor_statement, FactorLineReport, FactorStatementReport};
+pub use factor_proof::{DiffLine, Proof};
 pub use import::{import_statement, ImportOptions, LineReport, StatementReport, StatementSummary};
 pub use index::load_index;
 pub use review::{
