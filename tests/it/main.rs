@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod documents;
 mod exposure;
+mod factor_statements;
 mod factoring;
 mod factoring_api;
 mod factoring_calls;

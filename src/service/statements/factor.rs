@@ -491,7 +491,17 @@ fn apply_line(
                 ctx,
                 &post_financing_charge(&event, &piece, -amount, c, on, ctx.chart.roles())?,
             )?;
-            Ok(posted(conn, contract, on, movements::INTEREST, amount, 0, a, None, entry)?)
+            Ok(posted(
+                conn,
+                contract,
+                on,
+                movements::INTEREST,
+                amount,
+                0,
+                a,
+                None,
+                entry,
+            )?)
         }
         K::ReserveReleased if amount > 0 => {
             let event = new_id();
