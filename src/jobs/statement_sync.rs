@@ -10,9 +10,11 @@ use tracing::Instrument;
 
 use super::Connections;
 use crate::service::factoring::{apply_assignment_answer, get_contract};
-use crate::service::statements::{import_factor_statement, FactorStatementReport};
+use crate::service::statements::{
+    import_factor_statement, import_insurer_settlements, FactorStatementReport, SettlementReport,
+};
 use crate::service::{Context, ServiceError};
-use crate::store::schema::factoring_assignments as assignments;
+use crate::store::schema::{factoring_assignments as assignments, insurance_policies as policies};
 use crate::store::DbConnection;
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> ServiceError {
@@ -109,6 +111,48 @@ pub async fn sync_factor(
             polled,
             statements,
         })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Fetches the settlements the policy's insurer paid on or after `since`
+/// and imports them (matched to claims, idempotent by settlement id).
+pub async fn sync_settlements(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    connections: &Connections,
+    policy: &str,
+    since: NaiveDate,
+) -> Result<SettlementReport, ServiceError> {
+    let (number, connection): (String, Option<String>) = policies::table
+        .filter(policies::id.eq(policy).or(policies::number.eq(policy)))
+        .select((policies::number, policies::connection))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ServiceError::not_found("policy_not_found", "policy", policy))?;
+    let Some(name) = connection else {
+        return Err(ServiceError::invalid(
+            "policy_without_connection",
+            "policy",
+            format!("policy {number} has no insurer connection"),
+        ));
+    };
+    let Some(insurer) = connections.insurer(&name).cloned() else {
+        return Err(ServiceError::invalid(
+            "connection_unknown",
+            "connection",
+            format!("no insurer connection '{name}' in the configuration"),
+        ));
+    };
+    let span =
+        tracing::info_span!("insurer_settlements_sync", policy = %number, connection = %name);
+    async move {
+        let fetched = insurer
+            .fetch_settlements(since)
+            .await
+            .map_err(|e| unavailable("settlements", e))?;
+        import_insurer_settlements(conn, ctx, &number, &fetched)
     }
     .instrument(span)
     .await

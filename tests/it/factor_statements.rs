@@ -307,3 +307,107 @@ fn sandbox_factor_statements_are_tied_posted_and_proved() {
         assert_eq!(counts(conn).0, before.0, "{}", db.name);
     }
 }
+
+/// The sandbox insurer pays the indemnity of an accepted claim and an
+/// amount on a claim we do not know: the first is paid through the claims
+/// service once (512 / 7587), the second waits unmatched; a second sync
+/// changes nothing.
+#[test]
+fn insurer_settlements_pay_the_claim_once_and_leave_the_unknown_unmatched() {
+    use factorgate::jobs::statement_sync::sync_settlements;
+    use factorgate::service::claims::{decide_claim, file_claim, notify_overdue};
+    use factorgate::store::schema::{insurance_claims, insurance_policies};
+    use factorgate_rest_insurer::{RestInsurer, RestInsurerConfig};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for db in backends() {
+        let sb = runtime.block_on(async { sandbox(SandboxConfig::default()) });
+        let base = sb.base_url();
+        let insurer = RestInsurer::new(RestInsurerConfig {
+            base_url: base.clone(),
+            client_id: "factorgate".into(),
+            client_secret: Secret::new("sandbox-secret"),
+            timeout: Duration::from_secs(5),
+        })
+        .expect("adapter");
+        let conns = Connections::default().with("acme", Arc::new(insurer));
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        // F-1 35,000.00 (5,833.33 VAT), insured 90 %, 500.00 deductible.
+        let (policy, invoice, _) = crate::outbox::setup(&db, conn, None);
+        notify_overdue(conn, &policy, &invoice, "overdue", d(2026, 4, 10)).unwrap();
+        let claim = file_claim(conn, &db.ctx, &policy, &invoice, d(2026, 8, 28), false).unwrap();
+        // 90 % of 29,166.67 = 26,250.00, less 500.00 = 25,750.00.
+        decide_claim(conn, &claim.id, true, d(2026, 9, 15)).unwrap();
+        diesel::update(insurance_policies::table.find(&policy))
+            .set(insurance_policies::connection.eq("acme"))
+            .execute(conn)
+            .unwrap();
+        diesel::update(insurance_claims::table.find(&claim.id))
+            .set(insurance_claims::insurer_reference.eq("CLM-77"))
+            .execute(conn)
+            .unwrap();
+        for (id, claim_id, amount) in [("S-1", "CLM-77", "25750.00"), ("S-2", "CLM-404", "1000.00")]
+        {
+            runtime.block_on(hook(
+                &base,
+                "/sandbox/settlements",
+                json!({"settlement_id": id, "claim_id": claim_id, "kind": "INDEMNITY",
+                    "amount": amount, "currency": "EUR", "paid_on": "2026-10-01"}),
+            ));
+        }
+        let r = runtime
+            .block_on(sync_settlements(
+                conn,
+                &db.ctx,
+                &conns,
+                &policy,
+                d(2026, 9, 1),
+            ))
+            .unwrap();
+        assert_eq!(r.new_lines, 2, "{}: {r:?}", db.name);
+        let s1 = r.lines.iter().find(|l| l.settlement_id == "S-1").unwrap();
+        assert_eq!(
+            (s1.action, s1.state.as_str()),
+            ("posted", "matched"),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            s1.claim_id.as_deref(),
+            Some(claim.id.as_str()),
+            "{}",
+            db.name
+        );
+        let s2 = r.lines.iter().find(|l| l.settlement_id == "S-2").unwrap();
+        assert_eq!(
+            (s2.action, s2.state.as_str()),
+            ("review", "unmatched"),
+            "{}",
+            db.name
+        );
+        assert_eq!(balance(&db, conn, "512"), 2_575_000, "{}", db.name);
+        assert_eq!(balance(&db, conn, "7587"), -2_575_000, "{}", db.name);
+        let state: String = insurance_claims::table
+            .find(&claim.id)
+            .select(insurance_claims::state)
+            .first(conn)
+            .unwrap();
+        assert_eq!(state, "paid", "{}", db.name);
+
+        // Again: both known, nothing posted twice.
+        let before = counts(conn);
+        let again = runtime
+            .block_on(sync_settlements(
+                conn,
+                &db.ctx,
+                &conns,
+                &policy,
+                d(2026, 9, 1),
+            ))
+            .unwrap();
+        assert_eq!((again.new_lines, again.known_lines), (0, 2), "{}", db.name);
+        assert_eq!(counts(conn), before, "{}", db.name);
+        assert_eq!(balance(&db, conn, "512"), 2_575_000, "{}", db.name);
+    }
+}

@@ -10,6 +10,7 @@ mod factor_proof;
 mod import;
 mod index;
 mod review;
+mod settlements;
 
 pub use apply::{ProposedAllocation, StoredProposal};
 pub use factor::{import_factor_statement, FactorLineReport, FactorStatementReport};
@@ -20,6 +21,7 @@ pub use review::{
     assign_movement, confirm_suggestion, get_statement, list_movements, reject_suggestion,
     MovementView, StatementView,
 };
+pub use settlements::{import_insurer_settlements, SettlementLine, SettlementReport};
 
 use serde::Serialize;
 
