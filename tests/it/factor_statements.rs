@@ -411,3 +411,62 @@ fn insurer_settlements_pay_the_claim_once_and_leave_the_unknown_unmatched() {
         assert_eq!(balance(&db, conn, "512"), 2_575_000, "{}", db.name);
     }
 }
+
+/// The settlements sync through the API: a treasurer syncs, the indemnity
+/// 25,750.00 is posted; an accountant may not (403).
+#[actix_web::test]
+async fn settlements_sync_through_the_api() {
+    use crate::api::{keys, post, state, Api};
+    use factorgate::service::claims::{decide_claim, file_claim, notify_overdue};
+    use factorgate::store::schema::insurance_policies;
+    use factorgate_rest_insurer::{RestInsurer, RestInsurerConfig};
+
+    for db in backends() {
+        let sb = sandbox(SandboxConfig::default());
+        let base = sb.base_url();
+        let insurer = RestInsurer::new(RestInsurerConfig {
+            base_url: base.clone(),
+            client_id: "factorgate".into(),
+            client_secret: Secret::new("sandbox-secret"),
+            timeout: Duration::from_secs(5),
+        })
+        .expect("adapter");
+        let conns = Connections::default().with("acme", Arc::new(insurer));
+        let ids = {
+            let mut conn = db.store.conn().unwrap();
+            let conn = &mut *conn;
+            let (policy, invoice, _) = crate::outbox::setup(&db, conn, None);
+            notify_overdue(conn, &policy, &invoice, "overdue", d(2026, 4, 10)).unwrap();
+            let claim =
+                file_claim(conn, &db.ctx, &policy, &invoice, d(2026, 8, 28), false).unwrap();
+            decide_claim(conn, &claim.id, true, d(2026, 9, 15)).unwrap();
+            diesel::update(insurance_policies::table.find(&policy))
+                .set(insurance_policies::connection.eq("acme"))
+                .execute(conn)
+                .unwrap();
+            (policy, claim.id)
+        };
+        let (policy, claim) = ids;
+        hook(
+            &base,
+            "/sandbox/settlements",
+            json!({"settlement_id": "S-1", "claim_id": claim, "kind": "INDEMNITY",
+                "amount": "25750.00", "currency": "EUR", "paid_on": "2026-10-01"}),
+        )
+        .await;
+        let k = keys(&db);
+        let api = Api::new(state(&db).with_adapters(conns)).await;
+        let path = format!("/v1/insurance/policies/{policy}/settlements/sync");
+        let body = json!({"since": "2026-09-01"});
+        api.send(post(&path, &k.accountant, &body))
+            .await
+            .expect(403);
+        let r = api.send(post(&path, &k.treasurer, &body)).await.expect(200);
+        assert_eq!(r["lines"][0]["action"], json!("posted"), "{}: {r}", db.name);
+        assert_eq!(r["lines"][0]["claim_id"], json!(claim), "{}", db.name);
+        let mut conn = db.store.conn().unwrap();
+        assert_eq!(balance(&db, &mut conn, "7587"), -2_575_000, "{}", db.name);
+        let again = api.send(post(&path, &k.treasurer, &body)).await.expect(200);
+        assert_eq!(again["lines"][0]["action"], json!("known"), "{}", db.name);
+    }
+}
