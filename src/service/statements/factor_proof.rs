@@ -47,6 +47,9 @@ pub struct Proof {
     pub unexplained_minor: i64,
 }
 
+/// statement ref, entry ref, booked on, amount, proposal (JSON).
+type LineFacts = (String, String, Option<NaiveDate>, i64, Option<String>);
+
 struct StoredLine {
     reference: String,
     kind: String,
@@ -72,7 +75,7 @@ fn stored_lines(
     if let Some(d) = up_to {
         q = q.filter(sm::booked_on.le(d));
     }
-    let rows: Vec<(String, String, Option<NaiveDate>, i64, Option<String>)> = q
+    let rows: Vec<LineFacts> = q
         .order((sm::booked_on, sm::movement_key))
         .select((
             statements::statement_ref,
