@@ -305,6 +305,46 @@ fn sandbox_factor_statements_are_tied_posted_and_proved() {
         assert_eq!(r.proof.unexplained_minor, 0, "{}", db.name);
         // Nothing posted for it.
         assert_eq!(counts(conn).0, before.0, "{}", db.name);
+
+        // 29 June: F-3 (EDF, 2,400.00 due 30 April, not approved) is still
+        // unpaid 60 days after its due date: RECOURSE −2,400.00 and its
+        // reserve RESERVE_RELEASED 10 % = +240.00, closing 5,842.35 −
+        // 2,400.00 + 240.00 = 3,682.35. The recourse is a charge-back (411 /
+        // 467; nothing approved, so no financing charge), the release 467 /
+        // 4678: our 467 is 3,682.35 too.
+        runtime.block_on(hook(
+            &base,
+            "/sandbox/factor/clock",
+            json!({"today": "2026-06-29"}),
+        ));
+        let sync = runtime
+            .block_on(sync_factor(
+                conn,
+                &db.ctx,
+                &conns,
+                "CT-1",
+                d(2026, 6, 1),
+                &mut |_| {},
+            ))
+            .unwrap();
+        assert_eq!(sync.statements.len(), 1, "{}: {sync:?}", db.name);
+        let s29 = &sync.statements[0];
+        let actions: Vec<(&str, &str)> = s29.lines.iter().map(|l| (l.kind, l.action)).collect();
+        assert_eq!(
+            actions,
+            vec![("recourse", "posted"), ("reserve_released", "posted")],
+            "{}",
+            db.name
+        );
+        assert_eq!(s29.closing_minor, 368_235, "{}", db.name);
+        assert!(s29.proof.proved, "{}: {:?}", db.name, s29.proof);
+        assert_eq!(balance(&db, conn, "467"), 368_235, "{}", db.name);
+        assert_eq!(
+            crate::factoring::receivable_of(&db, conn, "552081317"),
+            240_000,
+            "{}",
+            db.name
+        );
     }
 }
 
