@@ -9,8 +9,13 @@ use factorgate::jobs::Connections;
 use factorgate::service::Context;
 use factorgate::store::DbConnection;
 
+use std::path::{Path, PathBuf};
+
+use factorgate::service::statements::{import_factor_statement, FactorStatementReport};
+use factorgate_file_factor::{read_statement, Profile};
+
 use super::output::Format;
-use super::CliResult;
+use super::{CliError, CliResult};
 
 /// 90 days back when `--since` is absent.
 fn since_or_default(since: Option<NaiveDate>) -> NaiveDate {
@@ -48,7 +53,70 @@ pub fn factor_sync(
     for p in &report.polled {
         println!("assignment {}  {}", p.assignment, p.status);
     }
-    for s in &report.statements {
+    print_statements(&report.statements);
+    Ok(())
+}
+
+/// `reconcile --factor-statement FILE... --contract C [--profile P]`: each
+/// file read through the file-factor profile (`--profile`, else the one of
+/// the contract's `file` connection) and imported.
+pub fn factor_files(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    settings: &Settings,
+    contract: &str,
+    profile: Option<&Path>,
+    files: &[PathBuf],
+    format: Format,
+) -> CliResult {
+    let path = match profile {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let c = factorgate::service::factoring::get_contract(conn, contract)?;
+            c.connection
+                .as_ref()
+                .and_then(|n| settings.factors.get(n))
+                .and_then(|f| f.profile.clone())
+                .ok_or_else(|| {
+                    CliError::input(
+                        "profile_missing",
+                        format!(
+                            "contract {} has no file connection with a profile: give --profile",
+                            c.number
+                        ),
+                    )
+                })?
+        }
+    };
+    let profile =
+        Profile::from_file(&path).map_err(|e| CliError::input("profile_invalid", e.to_string()))?;
+    let mut reports: Vec<FactorStatementReport> = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        let bytes = std::fs::read(file)?;
+        let name = file.display().to_string();
+        let st = read_statement(&profile.statement, &name, &bytes)
+            .map_err(|e| CliError::input("statement_invalid", e.to_string()))?;
+        let r = import_factor_statement(conn, ctx, contract, &st)?;
+        eprintln!(
+            "reconcile: {}/{} {name}: {} new, {} known, proved: {}",
+            i + 1,
+            files.len(),
+            r.new_lines,
+            r.known_lines,
+            r.proof.proved
+        );
+        reports.push(r);
+    }
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        print_statements(&reports);
+    }
+    Ok(())
+}
+
+fn print_statements(statements: &[FactorStatementReport]) {
+    for s in statements {
         println!(
             "statement {}  {}  opening {}  closing {}  new {}  known {}  proved {}",
             s.statement_id,
@@ -84,7 +152,6 @@ pub fn factor_sync(
             }
         }
     }
-    Ok(())
 }
 
 pub fn insurer_settlements(

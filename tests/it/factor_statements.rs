@@ -510,3 +510,85 @@ async fn settlements_sync_through_the_api() {
         assert_eq!(again["lines"][0]["action"], json!("known"), "{}", db.name);
     }
 }
+
+/// The CLI refuses a factor statement file naming an assignment we do not
+/// know (`assignment_not_found`, exit 2), and `factor sync` on a contract
+/// without a connection (`contract_without_connection`).
+#[test]
+fn the_cli_refuses_unknown_assignments_and_unconnected_contracts() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_factorgate"))
+            .args(args)
+            .current_dir(dir.path())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("t.db").display()),
+            )
+            .env_remove("FACTORGATE_CONFIG")
+            .env("FACTORGATE_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(run(
+        &[
+            "sellers",
+            "add",
+            "--name",
+            "Peugeot SA",
+            "--siren",
+            "552100554",
+        ],
+        None,
+    ));
+    ok(run(
+        &["factor", "contract", "create"],
+        Some(
+            r#"{"factor":"Factor","number":"CTR-1","seller":"552100554","currency":"EUR",
+            "terms":{"effective_from":"2026-01-01","recourse":"with_recourse","notification":"confidential",
+            "scope":"spot","advance_rate":"0.90","reserve_rate":"0.10","fee_rate":"0.005","margin":"0.015",
+            "recourse_days":60,"max_invoice_age_days":90,"max_term_days":60,"factor_name":"Factor"}}"#,
+        ),
+    ));
+    let root = env!("CARGO_MANIFEST_DIR");
+    let fixture = format!("{root}/adapters/file-factor/tests/fixtures/STATEMENT_CTR-1_2026-03.csv");
+    let profile = format!("{root}/schemas/csv-factor/1/profile.toml");
+    let out = run(
+        &[
+            "reconcile",
+            "--factor-statement",
+            &fixture,
+            "--contract",
+            "CTR-1",
+            "--profile",
+            &profile,
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("error[assignment_not_found]"), "{err}");
+    let out = run(&["factor", "sync", "--contract", "CTR-1"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("error[contract_without_connection]"), "{err}");
+}
