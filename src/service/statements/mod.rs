@@ -6,6 +6,7 @@
 
 mod apply;
 mod factor;
+mod factor_lines;
 mod factor_proof;
 mod import;
 mod index;
