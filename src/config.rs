@@ -59,6 +59,10 @@ pub struct FileConfig {
     /// Factor connections by name (`[factors.<name>]`).
     #[serde(default)]
     pub factors: BTreeMap<String, FactorConfig>,
+    /// The SMTP server dunning e-mails go through.
+    pub smtp: Option<crate::service::dunning::SmtpConfig>,
+    #[serde(default)]
+    pub dunning: crate::service::dunning::DunningFileConfig,
 }
 
 /// `[worker]`: the outbox worker. Every key is optional.
@@ -311,6 +315,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub insurers: BTreeMap<String, InsurerConfig>,
     pub factors: BTreeMap<String, FactorConfig>,
+    pub dunning: crate::service::dunning::DunningSettings,
 }
 
 impl FileConfig {
@@ -370,6 +375,7 @@ impl Settings {
             chart_path: file.chart,
             aging_buckets: file.aging_buckets.unwrap_or_else(|| vec![30, 60, 90]),
             worker: file.worker.resolve(over.worker_enabled, over.poll_ms)?,
+            dunning: crate::service::dunning::DunningSettings::resolve(file.smtp, &file.dunning),
             insurers: file.insurers,
             factors: file.factors,
         })

@@ -43,6 +43,8 @@ pub struct ApiState {
     /// The adapters themselves, for the sync routes (statements and
     /// settlements are read directly, not through the outbox).
     pub adapters: std::sync::Arc<crate::jobs::Connections>,
+    /// Where dunning e-mails and letters go (`[smtp]`, `[dunning]`).
+    pub dunning: std::sync::Arc<crate::service::dunning::DunningSettings>,
 }
 
 impl ApiState {
@@ -54,7 +56,16 @@ impl ApiState {
             keys: Default::default(),
             connections: Default::default(),
             adapters: Default::default(),
+            dunning: std::sync::Arc::new(crate::service::dunning::DunningSettings::resolve(
+                None,
+                &Default::default(),
+            )),
         }
+    }
+
+    pub fn with_dunning(mut self, settings: crate::service::dunning::DunningSettings) -> ApiState {
+        self.dunning = std::sync::Arc::new(settings);
+        self
     }
 
     pub fn with_connections(mut self, names: Vec<String>) -> ApiState {
@@ -101,6 +112,7 @@ pub async fn serve(store: Store, ctx: Context, settings: Settings) -> std::io::R
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let state = ApiState::new(store, ctx)
         .with_connections(settings.insurers.keys().cloned().collect())
+        .with_dunning(settings.dunning.clone())
         .with_adapters(adapters);
     let server = HttpServer::new(move || app(state.clone()));
     let server = match &settings.tls {

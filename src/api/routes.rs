@@ -4,8 +4,8 @@
 
 use super::call::{Call, Reply};
 use super::handlers::{
-    cover, factoring, health, imports, invoices, ledger, outbox, parties, payments, reports,
-    statement_sync, statements,
+    collections, cover, factoring, health, imports, invoices, ledger, outbox, parties, payments,
+    reports, statement_sync, statements,
 };
 use super::problem::Problem;
 use crate::service::keys::Role;
@@ -93,6 +93,21 @@ pub enum Op {
     AssignUnmatched,
     SyncFactoringContract,
     SyncPolicySettlements,
+    Kpi,
+    CreateDispute,
+    ListDisputes,
+    GetDispute,
+    ResolveDispute,
+    CreatePromise,
+    ListPromises,
+    ListPenalties,
+    ChargePenalties,
+    RiskScores,
+    RunDunning,
+    ListDunningActions,
+    CompleteDunningAction,
+    ListDunningPlans,
+    SetCollectionTerms,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -440,6 +455,41 @@ static ROUTES: &[RouteSpec] = &[
         TREASURY,
         Op::SyncPolicySettlements,
     ),
+    route("GET", "/v1/reports/kpi", BOOKS, Op::Kpi),
+    creating("/v1/disputes", BOOKS, "/v1/disputes", Op::CreateDispute),
+    route("GET", "/v1/disputes", BOOKS, Op::ListDisputes),
+    route("GET", "/v1/disputes/{id}", BOOKS, Op::GetDispute),
+    route(
+        "POST",
+        "/v1/disputes/{id}/resolution",
+        BOOKS,
+        Op::ResolveDispute,
+    ),
+    creating("/v1/promises", BOOKS, "/v1/promises", Op::CreatePromise),
+    route("GET", "/v1/promises", BOOKS, Op::ListPromises),
+    route("GET", "/v1/penalties", BOOKS, Op::ListPenalties),
+    route(
+        "POST",
+        "/v1/invoices/{id}/penalties",
+        ACCOUNTING,
+        Op::ChargePenalties,
+    ),
+    route("GET", "/v1/risk", BOOKS, Op::RiskScores),
+    route("POST", "/v1/dunning/runs", BOOKS, Op::RunDunning),
+    route("GET", "/v1/dunning/actions", BOOKS, Op::ListDunningActions),
+    route(
+        "POST",
+        "/v1/dunning/actions/{id}/done",
+        BOOKS,
+        Op::CompleteDunningAction,
+    ),
+    route("GET", "/v1/dunning/plans", BOOKS, Op::ListDunningPlans),
+    route(
+        "POST",
+        "/v1/buyers/{id}/collection-terms",
+        BOOKS,
+        Op::SetCollectionTerms,
+    ),
 ];
 
 /// Every route the API serves.
@@ -521,6 +571,21 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::AssignUnmatched => statements::assign_unmatched(call).await,
         Op::SyncFactoringContract => statement_sync::sync_contract(call).await,
         Op::SyncPolicySettlements => statement_sync::sync_policy(call).await,
+        Op::Kpi => collections::kpis(call).await,
+        Op::CreateDispute => collections::create_dispute(call).await,
+        Op::ListDisputes => collections::list_disputes(call).await,
+        Op::GetDispute => collections::get_dispute(call).await,
+        Op::ResolveDispute => collections::resolve_dispute(call).await,
+        Op::CreatePromise => collections::create_promise(call).await,
+        Op::ListPromises => collections::list_promises(call).await,
+        Op::ListPenalties => collections::list_penalties(call).await,
+        Op::ChargePenalties => collections::charge_penalties(call).await,
+        Op::RiskScores => collections::risk_scores(call).await,
+        Op::RunDunning => collections::run_dunning(call).await,
+        Op::ListDunningActions => collections::list_actions(call).await,
+        Op::CompleteDunningAction => collections::complete_action(call).await,
+        Op::ListDunningPlans => collections::list_plans(call).await,
+        Op::SetCollectionTerms => collections::set_collection_terms(call).await,
     }
 }
 
@@ -583,6 +648,11 @@ mod tests {
                     | Op::ConfirmSuggestion
                     | Op::RejectSuggestion
                     | Op::AssignUnmatched
+                    | Op::ResolveDispute
+                    | Op::ChargePenalties
+                    | Op::RunDunning
+                    | Op::CompleteDunningAction
+                    | Op::SetCollectionTerms
             );
             let creates = r.method == "POST" && !action;
             assert_eq!(r.creates.is_some(), creates, "{}", r.path);

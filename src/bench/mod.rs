@@ -17,6 +17,7 @@ use factorgate::store::{DatabaseUrl, Store};
 use crate::cli::{Cli, CliError, CliResult};
 
 mod assign;
+mod collections;
 mod cover;
 mod matching;
 
@@ -77,6 +78,10 @@ pub enum Scenario {
     Match,
     /// Reading a camt.053 of --lines entries (no database), in MB/s.
     CamtParse,
+    /// Aged balance and KPIs as of a past date over a portfolio with history.
+    Kpi,
+    /// A dunning run over the same portfolio.
+    Dunning,
 }
 
 /// A valid SIREN (Luhn) for buyer `n`.
@@ -323,6 +328,9 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     }
     if args.scenario == Scenario::ImportCsv {
         return import_portfolio(&store, &dir, backend, args);
+    }
+    if matches!(args.scenario, Scenario::Kpi | Scenario::Dunning) {
+        return collections::run(&store, &dir, backend, args);
     }
     if args.scenario == Scenario::CoverCheck {
         return cover::run(&store, &dir, backend, args);

@@ -99,6 +99,19 @@ pub enum Command {
     /// Import bank statements (camt.053/054, CFONB 120) and match them to
     /// invoices; review suggestions; list what waits in suspense.
     Reconcile(super::reconcile::ReconcileArgs),
+    /// Dunning [relances]: run, actions, plans, buyers' collection terms.
+    #[command(subcommand)]
+    Dunning(super::collections::DunningCmd),
+    /// Disputes [litiges] on invoices.
+    #[command(subcommand)]
+    Disputes(super::collections::DisputesCmd),
+    /// Promises to pay [promesses de paiement].
+    #[command(subcommand)]
+    Promises(super::collections::PromisesCmd),
+    /// Late-payment penalties as of a date; `--charge` invoices them.
+    Penalties(super::collections::PenaltiesArgs),
+    /// Buyer risk scores, each factor's points shown.
+    Risk(super::collections::RiskArgs),
     /// Measure recording invoices with their journal entries.
     Bench(crate::bench::BenchArgs),
     /// Run the simulated credit insurer and factor for local work (no
@@ -304,6 +317,8 @@ pub enum ReportCmd {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Receivables KPIs as of a date, or monthly trends (--from --to).
+    Kpi(super::collections::KpiArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
+use factorgate::config::Settings;
 use factorgate::domain::cover::DecisionKind;
 use factorgate::money::{format_minor, Currency, Money};
 use factorgate::service::factoring::approvals::{
@@ -138,6 +139,17 @@ pub enum ContractCmd {
     },
     Show {
         contract: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Link a contract to a factor connection of the configuration
+    /// (`[factors.<name>]`), or unlink it with --none.
+    Link {
+        contract: String,
+        #[arg(long, conflicts_with = "none", required_unless_present = "none")]
+        connection: Option<String>,
+        #[arg(long)]
+        none: bool,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -433,7 +445,12 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-pub fn run_factor(conn: &mut DbConnection, ctx: &Context, cmd: &FactorCmd) -> CliResult {
+pub fn run_factor(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    settings: &Settings,
+    cmd: &FactorCmd,
+) -> CliResult {
     match cmd {
         FactorCmd::Sync { .. } => unreachable!("handled by cli::statement_sync"),
         FactorCmd::Contract(ContractCmd::Create { file, format }) => {
@@ -452,6 +469,16 @@ pub fn run_factor(conn: &mut DbConnection, ctx: &Context, cmd: &FactorCmd) -> Cl
         }
         FactorCmd::Contract(ContractCmd::Show { contract, format }) => {
             let c = factoring::get_contract(conn, contract)?;
+            print(format.format, &c, std::slice::from_ref(&c))?;
+        }
+        FactorCmd::Contract(ContractCmd::Link {
+            contract,
+            connection,
+            none: _,
+            format,
+        }) => {
+            let known: Vec<String> = settings.factors.keys().cloned().collect();
+            let c = factoring::link_contract(conn, contract, connection.as_deref(), &known)?;
             print(format.format, &c, std::slice::from_ref(&c))?;
         }
         FactorCmd::Approval(ApprovalCmd::Request {

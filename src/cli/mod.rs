@@ -1,6 +1,7 @@
 //! The `factorgate` command line: clap definitions and dispatch to services.
 
 pub mod args;
+pub mod collections;
 pub mod factoring;
 pub mod import;
 pub mod insurance;
@@ -361,7 +362,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
         }) => {
             statement_sync::factor_sync(conn, ctx, &app.settings, contract, *since, format.format)?
         }
-        Command::Factor(cmd) => factoring::run_factor(conn, ctx, cmd)?,
+        Command::Factor(cmd) => factoring::run_factor(conn, ctx, &app.settings, cmd)?,
         Command::Assign(cmd) => factoring::run_assign(conn, ctx, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,
         Command::Rates(cmd) => insurance::run_rates(conn, cmd)?,
@@ -473,6 +474,12 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             let report = service::reports::aging(conn, &ctx.aging, as_of, buyer.as_deref())?;
             print_aging(format.format, &report)?;
         }
+        Command::Report(ReportCmd::Kpi(a)) => collections::run_kpi(conn, a)?,
+        Command::Dunning(cmd) => collections::run_dunning_cmd(conn, app, cmd)?,
+        Command::Disputes(cmd) => collections::run_disputes(conn, cmd)?,
+        Command::Promises(cmd) => collections::run_promises(conn, cmd)?,
+        Command::Penalties(a) => collections::run_penalties(conn, app, a)?,
+        Command::Risk(a) => collections::run_risk(conn, a)?,
         Command::Export(ExportCmd::Fec { year, output }) => {
             let (from, to) = fiscal_year(*year)?;
             let count = match output {

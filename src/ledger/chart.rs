@@ -103,6 +103,13 @@ pub struct ChartRoles {
     /// 4191 Clients - avances et acomptes reçus: deposits asked of risky
     /// buyers, kept apart from 411 so they do not hide open invoices.
     pub customer_credit: String,
+    /// 7631 Revenus des créances commerciales: late-payment interest
+    /// [pénalités de retard] charged to buyers.
+    pub late_interest_income: String,
+    /// 7588 Autres produits divers de gestion courante: the fixed recovery
+    /// indemnity [indemnité forfaitaire de recouvrement] (791 "transferts de
+    /// charges" no longer exists in the 2025 PCG).
+    pub recovery_indemnity_income: String,
 }
 
 impl Default for ChartRoles {
@@ -125,6 +132,8 @@ impl Default for ChartRoles {
             insurer_payable: "401".into(),
             suspense: "471".into(),
             customer_credit: "4191".into(),
+            late_interest_income: "7631".into(),
+            recovery_indemnity_income: "7588".into(),
         }
     }
 }
@@ -150,6 +159,8 @@ impl ChartRoles {
             ("insurer_payable", &self.insurer_payable),
             ("suspense", &self.suspense),
             ("customer_credit", &self.customer_credit),
+            ("late_interest_income", &self.late_interest_income),
+            ("recovery_indemnity_income", &self.recovery_indemnity_income),
         ]
         .into_iter()
     }
@@ -175,6 +186,8 @@ const PCG_ACCOUNTS: &[(&str, &str)] = &[
     ("706", "Prestations de services"),
     ("707", "Ventes de marchandises"),
     ("7587", "Indemnités d'assurance"),
+    ("7588", "Autres produits divers de gestion courante"),
+    ("7631", "Revenus des créances commerciales"),
 ];
 
 /// A chart of accounts with the roles the posting rules use. Always
@@ -350,7 +363,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(built, Chart::pcg_default());
-        assert_eq!(built.accounts().count(), 18);
+        assert_eq!(built.accounts().count(), 20);
     }
 
     #[test]
@@ -380,7 +393,7 @@ mod tests {
         let chart = Chart::pcg_default();
         let numbers: Vec<&str> = chart.accounts().map(|a| a.number.as_str()).collect();
         assert_eq!(&numbers[..4], ["275", "401", "411", "416"]);
-        assert_eq!(numbers.last(), Some(&"7587"));
+        assert_eq!(numbers.last(), Some(&"7631"));
     }
 
     /// A full PCG chart in TOML, with `extra` appended to the roles table.
@@ -408,7 +421,7 @@ mod tests {
         assert_eq!(chart.roles().bank, "5121");
         assert_eq!(chart.roles().vat_collected, "44571");
         assert_eq!(chart.label_of("5121"), "Banque principale");
-        assert_eq!(chart.accounts().count(), 20);
+        assert_eq!(chart.accounts().count(), 22);
     }
 
     #[test]
@@ -484,7 +497,7 @@ mod tests {
         let mut names: Vec<&str> = ChartRoles::default().iter().map(|(role, _)| role).collect();
         names.sort_unstable();
         assert_eq!(keys, names);
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 19);
     }
 
     #[test]

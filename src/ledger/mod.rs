@@ -7,6 +7,7 @@
 //! transaction as the state change that caused them.
 
 pub mod chart;
+pub mod collections_posting;
 pub mod entry;
 pub mod factoring_posting;
 pub mod insurance_posting;

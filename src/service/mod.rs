@@ -2,24 +2,31 @@
 //! `ledger`, and writes the state change and its journal entry together.
 
 pub mod claims;
+pub mod collection_terms;
 pub mod cover;
 mod cover_reads;
+pub mod disputes;
 pub mod documents;
+pub mod dunning;
 pub mod factoring;
 pub mod imports;
 pub mod insurance;
 pub mod insurer_calls;
 pub mod invoices;
 pub mod keys;
+pub mod kpi;
 pub mod ledger;
 pub mod outbox;
 pub mod parties;
 mod payment_batch;
 pub mod payments;
+pub mod penalties;
 pub mod premiums;
+pub mod promises;
 pub mod rates;
 pub mod recoveries;
 pub mod reports;
+pub mod risk;
 pub mod statements;
 
 use std::sync::Arc;

@@ -507,12 +507,118 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    disputes (id) {
+        id -> Text,
+        invoice_id -> Text,
+        reason -> Text,
+        amount_minor -> BigInt,
+        owner -> Text,
+        notes -> Nullable<Text>,
+        opened_on -> Date,
+        resolution -> Nullable<Text>,
+        resolved_on -> Nullable<Date>,
+        resolution_notes -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_promises (id) {
+        id -> Text,
+        invoice_id -> Text,
+        amount_minor -> BigInt,
+        promised_on -> Date,
+        recorded_on -> Date,
+        state -> Text,
+        settled_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    buyer_collection_terms (buyer_id) {
+        buyer_id -> Text,
+        email -> Nullable<Text>,
+        language -> Nullable<Text>,
+        penalty_rate -> Nullable<Text>,
+        insurer_grade -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dunning_plans (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dunning_steps (plan_id, step_no) {
+        plan_id -> Text,
+        step_no -> Integer,
+        offset_days -> Integer,
+        channel -> Text,
+        template -> Text,
+    }
+}
+
+diesel::table! {
+    dunning_class_plans (risk_class) {
+        risk_class -> Text,
+        plan_id -> Text,
+    }
+}
+
+diesel::table! {
+    dunning_actions (id) {
+        id -> Text,
+        invoice_id -> Text,
+        buyer_id -> Text,
+        plan_id -> Text,
+        step_no -> Integer,
+        channel -> Text,
+        due_on -> Date,
+        run_on -> Date,
+        state -> Text,
+        language -> Text,
+        recipient -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        body -> Nullable<Text>,
+        file_path -> Nullable<Text>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    penalty_charges (id) {
+        id -> Text,
+        invoice_id -> Text,
+        penalty_invoice_id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        interest_minor -> BigInt,
+        indemnity_minor -> BigInt,
+        currency -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox_messages (message_id));
 diesel::joinable!(statement_movements -> statements (statement_id));
 diesel::joinable!(insurance_policy_versions -> insurance_policies (policy_id));
 
 diesel::joinable!(factoring_assignment_items -> factoring_assignments (assignment_id));
 diesel::joinable!(factoring_assignment_items -> invoices (invoice_id));
+diesel::joinable!(disputes -> invoices (invoice_id));
+diesel::joinable!(payment_promises -> invoices (invoice_id));
+diesel::joinable!(dunning_steps -> dunning_plans (plan_id));
 diesel::allow_tables_to_appear_in_same_query!(
     sellers,
     buyers,
@@ -547,4 +653,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     factoring_assignment_items,
     factoring_fundings,
     factoring_movements,
+    disputes,
+    payment_promises,
+    buyer_collection_terms,
+    dunning_plans,
+    dunning_steps,
+    dunning_class_plans,
+    dunning_actions,
+    penalty_charges,
 );

@@ -190,3 +190,52 @@ fn a_contract_an_assignment_and_a_drawing_through_the_cli() {
     let table = cli.run(&["assign", "list", "--contract", "CT-1"], None);
     assert!(String::from_utf8_lossy(&table.stdout).contains("CT-1-000001"));
 }
+
+#[test]
+fn a_contract_is_linked_to_a_configured_factor_connection_only() {
+    let cli = Cli {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    std::fs::write(
+        cli.dir.path().join("factorgate.toml"),
+        "[factors.bnp]\nadapter = \"rest\"\nbase_url = \"http://127.0.0.1:1\"\n\
+         client_id = \"factorgate\"\nclient_secret = \"s\"\n",
+    )
+    .unwrap();
+    cli.json(
+        &[
+            "sellers",
+            "add",
+            "--name",
+            "Peugeot SA",
+            "--siren",
+            "552100554",
+        ],
+        None,
+    );
+    cli.json(
+        &["factor", "contract", "create"],
+        Some(
+            r#"{"factor":"BNP Paribas Factor","number":"CT-1","seller":"552100554","currency":"EUR",
+                "terms":{"effective_from":"2026-01-01","recourse":"with_recourse","notification":"confidential",
+                "scope":"spot","advance_rate":"0.90","reserve_rate":"0.10","fee_rate":"0.005","margin":"0.015",
+                "recourse_days":60,"max_invoice_age_days":90,"max_term_days":60,"factor_name":"BNP Paribas Factor"}}"#,
+        ),
+    );
+    // A name the configuration does not know is refused, nothing changes.
+    let out = cli.run(
+        &["factor", "contract", "link", "CT-1", "--connection", "nope"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("connection_unknown"));
+    let c = cli.json(&["factor", "contract", "show", "CT-1"], None);
+    assert!(c["connection"].is_null(), "{c}");
+    let c = cli.json(
+        &["factor", "contract", "link", "CT-1", "--connection", "bnp"],
+        None,
+    );
+    assert_eq!(c["connection"], "bnp");
+    let c = cli.json(&["factor", "contract", "link", "CT-1", "--none"], None);
+    assert!(c["connection"].is_null(), "{c}");
+}

@@ -31,6 +31,7 @@ pub mod factor_wire;
 mod insurer;
 mod routes;
 mod rules;
+pub mod smtp;
 mod state;
 pub mod wire;
 

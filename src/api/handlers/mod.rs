@@ -1,6 +1,7 @@
 //! Thin handlers: parse the request, call one service function inside
 //! `store.run`, shape the answer.
 
+pub mod collections;
 pub mod cover;
 pub mod factoring;
 pub mod health;

@@ -1,0 +1,9 @@
+DROP INDEX allocations_invoice_date;
+DROP TABLE penalty_charges;
+DROP TABLE dunning_actions;
+DROP TABLE dunning_class_plans;
+DROP TABLE dunning_steps;
+DROP TABLE dunning_plans;
+DROP TABLE buyer_collection_terms;
+DROP TABLE payment_promises;
+DROP TABLE disputes;
