@@ -40,6 +40,9 @@ pub struct ApiState {
     /// The insurer connections of the configuration, by name (a policy
     /// may only be linked to one of these).
     pub connections: std::sync::Arc<Vec<String>>,
+    /// The adapters themselves, for the sync routes (statements and
+    /// settlements are read directly, not through the outbox).
+    pub adapters: std::sync::Arc<crate::jobs::Connections>,
     /// Where dunning e-mails and letters go (`[smtp]`, `[dunning]`).
     pub dunning: std::sync::Arc<crate::service::dunning::DunningSettings>,
 }
@@ -52,6 +55,7 @@ impl ApiState {
             body_limit: BODY_LIMIT,
             keys: Default::default(),
             connections: Default::default(),
+            adapters: Default::default(),
             dunning: std::sync::Arc::new(crate::service::dunning::DunningSettings::resolve(
                 None,
                 &Default::default(),
@@ -66,6 +70,11 @@ impl ApiState {
 
     pub fn with_connections(mut self, names: Vec<String>) -> ApiState {
         self.connections = std::sync::Arc::new(names);
+        self
+    }
+
+    pub fn with_adapters(mut self, adapters: crate::jobs::Connections) -> ApiState {
+        self.adapters = std::sync::Arc::new(adapters);
         self
     }
 }
@@ -99,9 +108,12 @@ pub fn app(
 /// until the process is stopped.
 pub async fn serve(store: Store, ctx: Context, settings: Settings) -> std::io::Result<()> {
     let database = store.url().redacted();
+    let adapters = crate::jobs::Connections::from_settings(&settings)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let state = ApiState::new(store, ctx)
         .with_connections(settings.insurers.keys().cloned().collect())
-        .with_dunning(settings.dunning.clone());
+        .with_dunning(settings.dunning.clone())
+        .with_adapters(adapters);
     let server = HttpServer::new(move || app(state.clone()));
     let server = match &settings.tls {
         Some(tls) => server.bind_rustls_0_23(&settings.bind, tls::server_config(tls)?)?,

@@ -5,7 +5,7 @@
 use super::call::{Call, Reply};
 use super::handlers::{
     collections, cover, factoring, health, imports, invoices, ledger, outbox, parties, payments,
-    reports, statements,
+    reports, statement_sync, statements,
 };
 use super::problem::Problem;
 use crate::service::keys::Role;
@@ -91,6 +91,8 @@ pub enum Op {
     RejectSuggestion,
     ListUnmatched,
     AssignUnmatched,
+    SyncFactoringContract,
+    SyncPolicySettlements,
     Kpi,
     CreateDispute,
     ListDisputes,
@@ -441,6 +443,18 @@ static ROUTES: &[RouteSpec] = &[
         TREASURY,
         Op::ChargeBack,
     ),
+    route(
+        "POST",
+        "/v1/factoring/contracts/{id}/sync",
+        TREASURY,
+        Op::SyncFactoringContract,
+    ),
+    route(
+        "POST",
+        "/v1/insurance/policies/{id}/settlements/sync",
+        TREASURY,
+        Op::SyncPolicySettlements,
+    ),
     route("GET", "/v1/reports/kpi", BOOKS, Op::Kpi),
     creating("/v1/disputes", BOOKS, "/v1/disputes", Op::CreateDispute),
     route("GET", "/v1/disputes", BOOKS, Op::ListDisputes),
@@ -555,6 +569,8 @@ pub async fn run(op: Op, call: Call) -> Result<Reply, Problem> {
         Op::RejectSuggestion => statements::reject_suggestion(call).await,
         Op::ListUnmatched => statements::list_unmatched(call).await,
         Op::AssignUnmatched => statements::assign_unmatched(call).await,
+        Op::SyncFactoringContract => statement_sync::sync_contract(call).await,
+        Op::SyncPolicySettlements => statement_sync::sync_policy(call).await,
         Op::Kpi => collections::kpis(call).await,
         Op::CreateDispute => collections::create_dispute(call).await,
         Op::ListDisputes => collections::list_disputes(call).await,
@@ -617,6 +633,8 @@ mod tests {
                     | Op::SubmitAssignment
                     | Op::RejectAssignment
                     | Op::ChargeBack
+                    | Op::SyncFactoringContract
+                    | Op::SyncPolicySettlements
                     | Op::CreateNotice
                     | Op::CreateClaim
                     | Op::DecideClaim

@@ -27,6 +27,17 @@ use super::{read_json_input, CliError, CliResult};
 
 #[derive(Subcommand, Debug)]
 pub enum FactorCmd {
+    /// Poll the contract's waiting assignments and import the factor's
+    /// statements since a date: each line tied or posted, and the proof.
+    Sync {
+        #[arg(long)]
+        contract: String,
+        /// 90 days ago when absent.
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Factoring contracts and their dated versions.
     #[command(subcommand)]
     Contract(ContractCmd),
@@ -441,6 +452,7 @@ pub fn run_factor(
     cmd: &FactorCmd,
 ) -> CliResult {
     match cmd {
+        FactorCmd::Sync { .. } => unreachable!("handled by cli::statement_sync"),
         FactorCmd::Contract(ContractCmd::Create { file, format }) => {
             let input: ContractInput = parse(file)?;
             let c = factoring::create_contract(conn, &input)?;

@@ -22,6 +22,17 @@ use super::{read_json_input, CliError, CliResult};
 
 #[derive(Subcommand, Debug)]
 pub enum InsuranceCmd {
+    /// Import the settlements the policy's insurer paid since a date:
+    /// indemnities matched to claims and posted once, the rest unmatched.
+    Settlements {
+        #[arg(long)]
+        policy: String,
+        /// 90 days ago when absent.
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Record a policy: JSON {insurer, number, currency, terms{...}} from a
     /// file or stdin.
     AddPolicy {
@@ -364,6 +375,7 @@ pub fn run_insurance(
     cmd: &InsuranceCmd,
 ) -> CliResult {
     match cmd {
+        InsuranceCmd::Settlements { .. } => unreachable!("handled by cli::statement_sync"),
         InsuranceCmd::RequestLimit {
             policy,
             buyer,

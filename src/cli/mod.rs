@@ -9,6 +9,7 @@ pub mod insurance;
 pub mod outbox;
 pub mod output;
 pub mod reconcile;
+pub mod statement_sync;
 pub mod tables;
 
 pub use args::*;
@@ -343,7 +344,26 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             print(format.format, &page, &page.items)?;
             next_page_hint(format.format, &page.next_cursor);
         }
+        Command::Insurance(insurance::InsuranceCmd::Settlements {
+            policy,
+            since,
+            format,
+        }) => statement_sync::insurer_settlements(
+            conn,
+            ctx,
+            &app.settings,
+            policy,
+            *since,
+            format.format,
+        )?,
         Command::Insurance(cmd) => insurance::run_insurance(conn, ctx, &app.settings, cmd)?,
+        Command::Factor(factoring::FactorCmd::Sync {
+            contract,
+            since,
+            format,
+        }) => {
+            statement_sync::factor_sync(conn, ctx, &app.settings, contract, *since, format.format)?
+        }
         Command::Factor(cmd) => factoring::run_factor(conn, ctx, &app.settings, cmd)?,
         Command::Assign(cmd) => factoring::run_assign(conn, ctx, cmd)?,
         Command::Cover(cmd) => insurance::run_cover(conn, cmd)?,

@@ -28,6 +28,17 @@ pub struct ReconcileArgs {
     pub command: Option<ReconcileCmd>,
     /// Statement files; the format is read from the content.
     pub files: Vec<PathBuf>,
+    /// Factor statement files, read through the file-factor profile of
+    /// `--contract`'s connection (or `--profile`), imported as factor
+    /// statements (tied, posted, proved).
+    #[arg(long, requires = "contract")]
+    pub factor_statement: Vec<PathBuf>,
+    /// The factoring contract of `--factor-statement`.
+    #[arg(long)]
+    pub contract: Option<String>,
+    /// A file-factor profile (`schemas/<factor>/<version>/profile.toml`).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
     /// Score (0-100) at or above which a match is applied without review.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     pub threshold: u8,
@@ -136,6 +147,17 @@ impl Tabular for MovementView {
 pub fn run(app: &App, args: &ReconcileArgs) -> CliResult {
     let mut conn = app.store.conn()?;
     let conn = &mut *conn;
+    if let (false, Some(contract)) = (args.factor_statement.is_empty(), &args.contract) {
+        return super::statement_sync::factor_files(
+            conn,
+            &app.ctx,
+            &app.settings,
+            contract,
+            args.profile.as_deref(),
+            &args.factor_statement,
+            args.format.format,
+        );
+    }
     match &args.command {
         Some(ReconcileCmd::Review {
             confirm,

@@ -5,6 +5,7 @@
 
 pub mod connections;
 pub mod dispatch;
+pub mod statement_sync;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

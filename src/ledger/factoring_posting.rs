@@ -14,6 +14,7 @@ pub const ASSIGNMENT_CONFIRMED: &str = "factoring_assignment.confirmed";
 pub const ASSIGNMENT_REJECTED: &str = "factoring_assignment.rejected";
 pub const ADVANCE_RECEIVED: &str = "factoring_funding.advanced";
 pub const RESERVE_RELEASED: &str = "factoring_reserve.released";
+pub const RESERVE_CREDITED: &str = "factoring_reserve.credited";
 pub const FINANCING_CHARGED: &str = "factoring_financing.charged";
 pub const CHARGED_BACK: &str = "factoring_item.charged_back";
 
@@ -276,6 +277,32 @@ pub fn post_reserve_release(
         e,
         format!("Libération fonds de garantie {piece}"),
         (&roles.bank, None),
+        &roles.factor_reserve,
+    )
+}
+
+/// Reserve released into the factor current account (a factor statement's
+/// RESERVE_RELEASED line): debit 467, credit 4678.
+pub fn post_reserve_credited(
+    event_id: &str,
+    piece: &str,
+    amount: i64,
+    currency: Currency,
+    on: NaiveDate,
+    roles: &ChartRoles,
+) -> Result<EntryDraft, LedgerError> {
+    let e = Event {
+        kind: RESERVE_CREDITED,
+        event_id,
+        piece,
+        on,
+        amount,
+        currency,
+    };
+    simple(
+        e,
+        format!("Fonds de garantie libéré au compte courant {piece}"),
+        (&roles.factor_current_account, None),
         &roles.factor_reserve,
     )
 }

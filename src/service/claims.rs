@@ -411,6 +411,18 @@ pub fn pay_claim(
     claim_id: &str,
     paid_on: NaiveDate,
 ) -> Result<Claim, ServiceError> {
+    let currency = write_tx(conn, |conn| pay_claim_in_tx(conn, ctx, claim_id, paid_on))?;
+    Ok(to_claim(load(conn, claim_id)?, currency))
+}
+
+/// [`pay_claim`] inside the caller's transaction (an insurer settlement);
+/// gives the claim's currency.
+pub(crate) fn pay_claim_in_tx(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    claim_id: &str,
+    paid_on: NaiveDate,
+) -> Result<Currency, ServiceError> {
     let row = load(conn, claim_id)?;
     if row.state != "accepted" {
         return Err(ServiceError::Conflict {
@@ -426,18 +438,15 @@ pub fn pay_claim(
         paid_on,
         ctx.chart.roles(),
     )?;
-    write_tx(conn, |conn| {
-        post(conn, ctx, &draft)?;
-        diesel::update(claims::table.find(claim_id))
-            .set((claims::state.eq("paid"), claims::paid_on.eq(paid_on)))
-            .execute(conn)?;
-        diesel::update(invoices::table.find(&invoice.id))
-            .set((
-                invoices::open_minor.eq(invoice.open.minor() - row.loss_gross_minor),
-                invoices::state.eq(InvoiceState::WrittenOff.as_str()),
-            ))
-            .execute(conn)?;
-        Ok::<(), ServiceError>(())
-    })?;
-    Ok(to_claim(load(conn, claim_id)?, currency))
+    post(conn, ctx, &draft)?;
+    diesel::update(claims::table.find(claim_id))
+        .set((claims::state.eq("paid"), claims::paid_on.eq(paid_on)))
+        .execute(conn)?;
+    diesel::update(invoices::table.find(&invoice.id))
+        .set((
+            invoices::open_minor.eq(invoice.open.minor() - row.loss_gross_minor),
+            invoices::state.eq(InvoiceState::WrittenOff.as_str()),
+        ))
+        .execute(conn)?;
+    Ok(currency)
 }

@@ -12,4 +12,5 @@ pub mod outbox;
 pub mod parties;
 pub mod payments;
 pub mod reports;
+pub mod statement_sync;
 pub mod statements;

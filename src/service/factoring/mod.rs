@@ -10,7 +10,7 @@ pub mod approvals;
 pub mod assignments;
 pub mod collections;
 pub mod contracts;
-mod movements;
+pub(crate) mod movements;
 pub mod notify;
 pub mod position;
 pub mod proposal;

@@ -42,9 +42,20 @@ pub(crate) fn record(
     on: NaiveDate,
     m: Movement<'_>,
 ) -> Result<(), ServiceError> {
+    record_returning(conn, contract_id, on, m).map(|_| ())
+}
+
+/// [`record`], giving the new movement's id.
+pub(crate) fn record_returning(
+    conn: &mut DbConnection,
+    contract_id: &str,
+    on: NaiveDate,
+    m: Movement<'_>,
+) -> Result<String, ServiceError> {
+    let id = new_id();
     diesel::insert_into(movements::table)
         .values(MovementRow {
-            id: new_id(),
+            id: id.clone(),
             contract_id: contract_id.to_string(),
             kind: m.kind.to_string(),
             on_date: on,
@@ -60,5 +71,5 @@ pub(crate) fn record(
             created_at: now(),
         })
         .execute(conn)?;
-    Ok(())
+    Ok(id)
 }

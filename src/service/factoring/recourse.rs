@@ -95,6 +95,21 @@ pub fn charge_back(
     amount: i64,
     on: NaiveDate,
 ) -> Result<RecourseItem, ServiceError> {
+    write_tx(conn, |conn| {
+        charge_back_in_tx(conn, ctx, assignment_number, invoice_number, amount, on)
+    })
+}
+
+/// [`charge_back`] inside the caller's transaction (a factor statement's
+/// recourse line).
+pub(crate) fn charge_back_in_tx(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    assignment_number: &str,
+    invoice_number: &str,
+    amount: i64,
+    on: NaiveDate,
+) -> Result<RecourseItem, ServiceError> {
     let (assignment_id, contract_id): (String, String) = assignments::table
         .filter(assignments::number.eq(assignment_number))
         .select((assignments::id, assignments::contract_id))
@@ -105,100 +120,98 @@ pub fn charge_back(
         })?;
     let contract = get_contract(conn, &contract_id)?;
     let c = currency_of(&contract.currency)?;
-    write_tx(conn, |conn| {
-        lock_contract(conn, &contract_id)?;
-        if contract.terms_at(on)?.recourse != Recourse::WithRecourse {
-            return Err(invalid(
-                "contract_without_recourse",
-                "contract",
-                format!(
-                    "contract {} is without recourse: the factor bears the loss",
-                    contract.number
-                ),
-            ));
-        }
-        let found: Option<(AssignmentItemRow, NaiveDate, i64)> = items::table
-            .inner_join(invoices::table)
-            .filter(
-                items::assignment_id
-                    .eq(&assignment_id)
-                    .and(invoices::number.eq(invoice_number)),
-            )
-            .select((
-                AssignmentItemRow::as_select(),
-                invoices::due_date,
-                invoices::open_minor,
-            ))
-            .first(conn)
-            .optional()?;
-        let Some((item, due_date, open)) = found else {
-            return Err(invalid(
-                "invoice_not_in_assignment",
-                "invoice",
-                format!("invoice {invoice_number} is not in assignment {assignment_number}"),
-            ));
-        };
-        if item.active == 0 {
-            return Err(ServiceError::conflict(
-                "item_not_active",
-                format!(
-                    "invoice {invoice_number} is {} in assignment {assignment_number}",
-                    item.state
-                ),
-            ));
-        }
-        if amount != open || amount <= 0 {
-            return Err(invalid(
-                "charge_back_amount_mismatch",
-                "amount",
-                format!(
-                    "the charge-back is {}, invoice {invoice_number} has {} open",
-                    Money::new(amount, c),
-                    Money::new(open, c)
-                ),
-            ));
-        }
-        let entry = post(
-            conn,
-            ctx,
-            &post_charge_back(
-                &item.id,
-                invoice_number,
-                &item.buyer_id,
-                amount,
-                c,
-                on,
-                ctx.chart.roles(),
-            )?,
-        )?;
-        let approved_gone = item.approved_minor.min(open);
-        diesel::update(items::table.find(&item.id))
-            .set((items::state.eq(CHARGED_BACK), items::active.eq(0)))
-            .execute(conn)?;
-        movements::record(
-            conn,
-            &contract_id,
+    lock_contract(conn, &contract_id)?;
+    if contract.terms_at(on)?.recourse != Recourse::WithRecourse {
+        return Err(invalid(
+            "contract_without_recourse",
+            "contract",
+            format!(
+                "contract {} is without recourse: the factor bears the loss",
+                contract.number
+            ),
+        ));
+    }
+    let found: Option<(AssignmentItemRow, NaiveDate, i64)> = items::table
+        .inner_join(invoices::table)
+        .filter(
+            items::assignment_id
+                .eq(&assignment_id)
+                .and(invoices::number.eq(invoice_number)),
+        )
+        .select((
+            AssignmentItemRow::as_select(),
+            invoices::due_date,
+            invoices::open_minor,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((item, due_date, open)) = found else {
+        return Err(invalid(
+            "invoice_not_in_assignment",
+            "invoice",
+            format!("invoice {invoice_number} is not in assignment {assignment_number}"),
+        ));
+    };
+    if item.active == 0 {
+        return Err(ServiceError::conflict(
+            "item_not_active",
+            format!(
+                "invoice {invoice_number} is {} in assignment {assignment_number}",
+                item.state
+            ),
+        ));
+    }
+    if amount != open || amount <= 0 {
+        return Err(invalid(
+            "charge_back_amount_mismatch",
+            "amount",
+            format!(
+                "the charge-back is {}, invoice {invoice_number} has {} open",
+                Money::new(amount, c),
+                Money::new(open, c)
+            ),
+        ));
+    }
+    let entry = post(
+        conn,
+        ctx,
+        &post_charge_back(
+            &item.id,
+            invoice_number,
+            &item.buyer_id,
+            amount,
+            c,
             on,
-            Movement {
-                kind: movements::RECOURSE,
-                amount: -amount,
-                outstanding: -amount,
-                approved: -approved_gone,
-                assignment_id: Some(&assignment_id),
-                item_id: Some(&item.id),
-                entry_id: Some(&entry),
-                ..Movement::default()
-            },
-        )?;
-        repay_financing(conn, ctx, &contract_id, approved_gone, on, invoice_number)?;
-        let delay = Duration::days(i64::from(contract.terms_at(on)?.recourse_days));
-        Ok(RecourseItem {
-            assignment: assignment_number.to_string(),
-            invoice_number: invoice_number.to_string(),
-            buyer_id: item.buyer_id.clone(),
-            due_date,
-            recourse_from: due_date + delay + Duration::days(1),
-            open: Money::new(open, c),
-        })
+            ctx.chart.roles(),
+        )?,
+    )?;
+    let approved_gone = item.approved_minor.min(open);
+    diesel::update(items::table.find(&item.id))
+        .set((items::state.eq(CHARGED_BACK), items::active.eq(0)))
+        .execute(conn)?;
+    movements::record(
+        conn,
+        &contract_id,
+        on,
+        Movement {
+            kind: movements::RECOURSE,
+            amount: -amount,
+            outstanding: -amount,
+            approved: -approved_gone,
+            assignment_id: Some(&assignment_id),
+            item_id: Some(&item.id),
+            entry_id: Some(&entry),
+            ..Movement::default()
+        },
+    )?;
+    repay_financing(conn, ctx, &contract_id, approved_gone, on, invoice_number)?;
+    let delay = Duration::days(i64::from(contract.terms_at(on)?.recourse_days));
+    Ok(RecourseItem {
+        assignment: assignment_number.to_string(),
+        invoice_number: invoice_number.to_string(),
+        buyer_id: item.buyer_id.clone(),
+        due_date,
+        recourse_from: due_date + delay + Duration::days(1),
+        open: Money::new(open, c),
     })
 }

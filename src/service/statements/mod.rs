@@ -5,17 +5,24 @@
 //! transaction, or nothing.
 
 mod apply;
+mod factor;
+mod factor_lines;
+mod factor_proof;
 mod import;
 mod index;
 mod review;
+mod settlements;
 
 pub use apply::{ProposedAllocation, StoredProposal};
+pub use factor::{import_factor_statement, FactorLineReport, FactorStatementReport};
+pub use factor_proof::{DiffLine, Proof};
 pub use import::{import_statement, ImportOptions, LineReport, StatementReport, StatementSummary};
 pub use index::load_index;
 pub use review::{
     assign_movement, confirm_suggestion, get_statement, list_movements, reject_suggestion,
     MovementView, StatementView,
 };
+pub use settlements::{import_insurer_settlements, SettlementLine, SettlementReport};
 
 use serde::Serialize;
 
