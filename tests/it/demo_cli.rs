@@ -120,6 +120,35 @@ fn the_demo_runs_the_quick_start_and_refuses_a_second_run_on_the_same_file() {
         "{stdout}"
     );
     assert_eq!(row(&stdout, "advanced  "), ["advanced", "210.64 EUR"]);
+    // The factor's statement of the funding day: commission 0.5 % of
+    // 235.62 = 1.1781 -> 1.18, its VAT 20 % = 0.236 -> 0.24, reserve 10 %
+    // = 23.562 -> 23.56, the 210.64 advance; each tied to what we booked
+    // (nothing posted twice). Closing 235.62 - 1.18 - 0.24 - 23.56 - 210.64
+    // = 0.00, which our 467 equals: proved.
+    assert_eq!(
+        row(&stdout, "STM-FCT-DEMO-1-20241126-001"),
+        [
+            "STM-FCT-DEMO-1-20241126-001",
+            "fee",
+            "-1.18 EUR",
+            "tied",
+            "FCT-DEMO-1-000001"
+        ]
+    );
+    assert_eq!(
+        row(&stdout, "STM-FCT-DEMO-1-20241126-003"),
+        [
+            "STM-FCT-DEMO-1-20241126-003",
+            "reserve_held",
+            "-23.56 EUR",
+            "tied",
+            "FCT-DEMO-1-000001"
+        ]
+    );
+    assert!(
+        stdout.contains("proved: our 467 = 0.00 EUR = the statement's closing balance"),
+        "{stdout}"
+    );
     // The bank statement: the RF-referenced payment and the one naming
     // its invoice are matched, the unknown payer stays in suspense.
     assert_eq!(

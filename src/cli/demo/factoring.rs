@@ -2,6 +2,8 @@
 //! (proposal, confirmation, submission) and the funding with the factor
 //! position.
 
+use factorgate::jobs::statement_sync::sync_factor;
+use factorgate::money::{Currency, Money};
 use factorgate::service::factoring::{
     self, confirm, get_funding, position, propose, request_funding, submit, Selection,
 };
@@ -111,5 +113,69 @@ impl Demo<'_> {
         ];
         println!("factor position of {CONTRACT} as of {on}:");
         table(&["", "amount"], &rows)
+    }
+
+    /// The sandbox factor's statements since the demo date, after its clock
+    /// moves to the day after the advance: each line tied to what we
+    /// booked (or posted), then our 467 proved against the closing balance.
+    pub(super) fn factor_statement(&mut self) -> CliResult {
+        let day_after = self.date + chrono::Duration::days(2);
+        self.set_factor_clock(day_after)?;
+        let connections = super::steps::connections(&self.sandbox.base_url())?;
+        let mut conn = self.app.store.conn()?;
+        let since = self.date;
+        let sync = self.runtime.block_on(sync_factor(
+            &mut conn,
+            &self.app.ctx,
+            &connections,
+            CONTRACT,
+            since,
+            &mut |text: &str| super::steps::progress(text),
+        ))?;
+        for st in &sync.statements {
+            let c = Currency::from_code(&st.currency)
+                .map_err(|e| super::steps::failed("currency_unknown", e.to_string()))?;
+            println!(
+                "statement {} of {}: opening {}, closing {}",
+                st.statement_id,
+                st.issued_on,
+                m(&Money::new(st.opening_minor, c)),
+                m(&Money::new(st.closing_minor, c))
+            );
+            let rows: Vec<Vec<String>> = st
+                .lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.entry_reference.clone(),
+                        l.kind.to_string(),
+                        m(&Money::new(l.amount_minor, c)),
+                        l.action.to_string(),
+                        l.assignment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            table(&["line", "kind", "amount", "action", "assignment"], &rows)?;
+            let p = &st.proof;
+            if p.proved {
+                println!(
+                    "proved: our 467 = {} = the statement's closing balance",
+                    m(&Money::new(p.books_minor, c))
+                );
+            } else {
+                println!(
+                    "not proved: our 467 {} vs closing {} (difference {}; {} line(s) only in the statement, {} only in our books)",
+                    m(&Money::new(p.books_minor, c)),
+                    m(&Money::new(p.closing_minor, c)),
+                    m(&Money::new(p.difference_minor, c)),
+                    p.statement_only.len(),
+                    p.books_only.len()
+                );
+            }
+        }
+        if sync.statements.is_empty() {
+            println!("no statement issued since {since}");
+        }
+        Ok(())
     }
 }

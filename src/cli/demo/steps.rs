@@ -25,11 +25,8 @@ use super::data::{self, BUYERS, CONTRACT, FACTOR_CONNECTION, INSURER_CONNECTION,
 use crate::cli::output::write_table;
 use crate::cli::{App, CliError, CliResult};
 
-/// The steps, in the order they run. The factor statement step
-/// (`service::statements::factor::import_factor_statement` on CONTRACT,
-/// with the statement fetched from the sandbox factor) goes between
-/// `Funding` and `BankStatement`: a variant `FactorStatement` here, in
-/// `ALL`, `title` and `run`, its method next to `funding` in factoring.rs.
+/// The steps, in the order they run; each prints its heading (numbered by
+/// its place in `ALL`) and its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     Parties,
@@ -38,19 +35,21 @@ pub enum Step {
     Cover,
     Assignment,
     Funding,
+    FactorStatement,
     BankStatement,
     Aging,
     BuyersCover,
 }
 
 impl Step {
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
         Step::Parties,
         Step::Import,
         Step::Limits,
         Step::Cover,
         Step::Assignment,
         Step::Funding,
+        Step::FactorStatement,
         Step::BankStatement,
         Step::Aging,
         Step::BuyersCover,
@@ -64,6 +63,7 @@ impl Step {
             Step::Cover => "Cover checks",
             Step::Assignment => "Assignment to the factor: proposal, confirmation, submission",
             Step::Funding => "Funding request and advance received; factor position",
+            Step::FactorStatement => "Factor statement fetched, tied to our books and proved",
             Step::BankStatement => "Bank statement (camt.053) imported and reconciled",
             Step::Aging => "Aged balance",
             Step::BuyersCover => "Buyers' cover",
@@ -106,9 +106,8 @@ pub(super) fn progress(text: &str) {
     eprintln!("demo: {text}");
 }
 
-/// The worker of the demo: the sandbox as both connections, no wait
-/// between an insurer's "pending" and the next poll.
-pub fn worker(app: &App, base_url: &str) -> Result<Worker, CliError> {
+/// The sandbox as both connections: insurer and factor.
+pub fn connections(base_url: &str) -> Result<Connections, CliError> {
     let timeout = Duration::from_secs(10);
     let insurer =
         factorgate_rest_insurer::RestInsurer::new(factorgate_rest_insurer::RestInsurerConfig {
@@ -126,9 +125,15 @@ pub fn worker(app: &App, base_url: &str) -> Result<Worker, CliError> {
             timeout,
         })
         .map_err(|e| failed("adapter_unavailable", e.to_string()))?;
-    let connections = Connections::default()
+    Ok(Connections::default()
         .with(INSURER_CONNECTION, Arc::new(insurer))
-        .with_factor(FACTOR_CONNECTION, Arc::new(factor));
+        .with_factor(FACTOR_CONNECTION, Arc::new(factor)))
+}
+
+/// The worker of the demo: the sandbox's connections, no wait between an
+/// insurer's "pending" and the next poll.
+pub fn worker(app: &App, base_url: &str) -> Result<Worker, CliError> {
+    let connections = connections(base_url)?;
     let mut settings = app.settings.worker.clone();
     settings.decision_poll = Duration::ZERO;
     settings.poll = Duration::from_millis(20);
@@ -162,6 +167,7 @@ impl<'a> Demo<'a> {
             Step::Cover => self.cover(),
             Step::Assignment => self.assignment(),
             Step::Funding => self.funding(),
+            Step::FactorStatement => self.factor_statement(),
             Step::BankStatement => self.bank_statement(),
             Step::Aging => self.aging(),
             Step::BuyersCover => self.buyers_cover(),
@@ -169,6 +175,17 @@ impl<'a> Demo<'a> {
     }
 
     /// Runs the outbox until nothing is due; a parked message stops the demo.
+    /// Moves the sandbox factor's today (its funding dates, its statements).
+    pub(super) fn set_factor_clock(&self, today: NaiveDate) -> CliResult {
+        let url = format!("{}/sandbox/factor/clock", self.sandbox.base_url());
+        let body = json!({ "today": today });
+        self.runtime
+            .block_on(async { reqwest::Client::new().post(&url).json(&body).send().await })
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| failed("sandbox_unavailable", e.to_string()))?;
+        Ok(())
+    }
+
     pub(super) fn drain(&self, what: &str) -> CliResult {
         progress(&format!("worker: sending {what} to the sandbox..."));
         let pass = self.runtime.block_on(self.worker.drain())?;
@@ -333,12 +350,7 @@ impl<'a> Demo<'a> {
         self.date = latest + chrono::Duration::days(10);
         // The sandbox's today follows the demo's date (its receipts, the
         // factor's funding date).
-        let url = format!("{}/sandbox/factor/clock", self.sandbox.base_url());
-        let body = json!({ "today": self.date });
-        self.runtime
-            .block_on(async { reqwest::Client::new().post(&url).json(&body).send().await })
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| failed("sandbox_unavailable", e.to_string()))?;
+        self.set_factor_clock(self.date)?;
         table(&["file", "format", "invoice", "gross"], &rows)?;
         println!(
             "{} invoices imported; the demo runs as of {} (latest issue date + 10 days)",
