@@ -540,6 +540,9 @@ fn apply_credit_note(
 
 /// Settles `amount` of an invoice: an allocation row, and the invoice's open
 /// amount and state.
+/// The allocation kind of a buyer's payment the factor collected.
+pub const FACTOR_COLLECTION: &str = "factor_collection";
+
 pub fn allocate(
     conn: &mut DbConnection,
     invoice: &InvoiceRow,

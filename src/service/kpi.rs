@@ -70,7 +70,7 @@ LEFT JOIN ( \
   SELECT invoice_id, \
     SUM(CASE WHEN allocated_on < {1} THEN amount_minor ELSE 0 END) AS settled_before, \
     SUM(amount_minor) AS settled_by, \
-    SUM(CASE WHEN source_kind = 'payment' AND allocated_on >= {1} THEN amount_minor ELSE 0 END) AS collected, \
+    SUM(CASE WHEN source_kind IN ('payment', 'factor_collection') AND allocated_on >= {1} THEN amount_minor ELSE 0 END) AS collected, \
     MAX(allocated_on) AS last_settled \
   FROM allocations WHERE allocated_on <= {2} GROUP BY invoice_id \
 ) a ON a.invoice_id = i.id \

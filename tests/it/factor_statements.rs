@@ -15,7 +15,7 @@ use factorgate::jobs::{Connections, Worker};
 use factorgate::service::factoring::{confirm, link_contract, position, submit};
 use factorgate::service::statements::import_factor_statement;
 use factorgate::store::schema::{
-    factoring_movements, invoices, journal_entries, statement_movements, statements,
+    allocations, factoring_movements, invoices, journal_entries, statement_movements, statements,
 };
 use factorgate::store::DbConnection;
 use factorgate_adapter::{
@@ -223,6 +223,30 @@ fn sandbox_factor_statements_are_tied_posted_and_proved() {
         assert_eq!(f1_open, 0, "{}", db.name);
         let p = position(conn, "CT-1", Some(d(2026, 4, 28))).unwrap();
         assert_eq!(p.balance.minor(), 584_235, "{}", db.name);
+        // The factor repaid itself from F-1: 90 % of its 12,000.00 approved
+        // = 10,800.00 of the 13,500.00 advanced, so 2,700.00 stays financed.
+        assert_eq!(p.financed.minor(), 270_000, "{}", db.name);
+        // F-1's settlement is in its history, dated the day the buyer paid.
+        let f1: String = invoices::table
+            .filter(invoices::number.eq("F-1"))
+            .select(invoices::id)
+            .first(conn)
+            .unwrap();
+        let settled: Vec<(String, i64, NaiveDate)> = allocations::table
+            .filter(allocations::invoice_id.eq(&f1))
+            .select((
+                allocations::source_kind,
+                allocations::amount_minor,
+                allocations::allocated_on,
+            ))
+            .load(conn)
+            .unwrap();
+        assert_eq!(
+            settled,
+            [("factor_collection".to_string(), 1_200_000, d(2026, 4, 28))],
+            "{}",
+            db.name
+        );
 
         // A second sync changes nothing: every line known.
         let before = counts(conn);

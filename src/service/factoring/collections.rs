@@ -141,6 +141,31 @@ pub(crate) fn repay_financing(
     on: NaiveDate,
     piece: &str,
 ) -> Result<(), ServiceError> {
+    repay(conn, ctx, contract_id, approved_part, on, piece, true)
+}
+
+/// A collection the factor made itself repays its advance the same way,
+/// but the factor charges the interest on its own statement (an INTEREST
+/// line, posted when the statement is imported): nothing is charged here.
+pub(crate) fn repay_financing_uncharged(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    contract_id: &str,
+    approved_part: i64,
+    on: NaiveDate,
+) -> Result<(), ServiceError> {
+    repay(conn, ctx, contract_id, approved_part, on, "", false)
+}
+
+fn repay(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    contract_id: &str,
+    approved_part: i64,
+    on: NaiveDate,
+    piece: &str,
+    charge_interest: bool,
+) -> Result<(), ServiceError> {
     if approved_part <= 0 {
         return Ok(());
     }
@@ -172,6 +197,9 @@ pub(crate) fn repay_financing(
             .set(fundings::outstanding_minor.eq(f.outstanding_minor - part))
             .execute(conn)?;
         let funded_on = f.value_date.unwrap_or(f.requested_on);
+        if !charge_interest {
+            continue;
+        }
         let reference = rate_at(conn, &terms.reference_series, funded_on).map_err(|_| {
             super::invalid(
                 "reference_rate_missing",

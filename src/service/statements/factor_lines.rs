@@ -6,15 +6,17 @@ use diesel::prelude::*;
 use factorgate_adapter::{FactorMovementKind, FactorStatementLine};
 
 use super::factor::{kind_name, Target};
-use crate::domain::invoice::InvoiceState;
 use crate::ledger::factoring_posting::{post_financing_charge, post_reserve_credited};
 use crate::money::Currency;
 use crate::service::factoring::assignments::COLLECTED;
+use crate::service::factoring::collections::repay_financing_uncharged;
 use crate::service::factoring::contracts::Contract;
 use crate::service::factoring::movements::{self, Movement};
 use crate::service::factoring::recourse::charge_back_in_tx;
+use crate::service::invoices::{allocate, FACTOR_COLLECTION};
 use crate::service::ledger::post;
 use crate::service::{new_id, Context, ServiceError};
+use crate::store::rows::InvoiceRow;
 use crate::store::schema::{
     factoring_assignment_items as items, factoring_assignments as assignments,
     factoring_fundings as fundings, factoring_movements as mv, invoices,
@@ -186,7 +188,7 @@ pub(super) fn apply_line(
             })
         }
         K::Collection if amount > 0 && t.invoice_id.is_some() => {
-            collection(conn, contract, line, t, amount)
+            collection(conn, ctx, contract, line, t, amount)
         }
         _ => Ok(review(format!(
             "{} line of {amount}: left for a person, not posted",
@@ -293,43 +295,43 @@ fn advance(
 /// amount goes down, the item is collected when nothing is left open.
 fn collection(
     conn: &mut DbConnection,
+    ctx: &Context,
     contract: &Contract,
     line: &FactorStatementLine,
     t: &Target,
     amount: i64,
 ) -> Result<Outcome, ServiceError> {
     let invoice_id = t.invoice_id.as_deref().unwrap_or_default();
-    let found: Option<(String, String, i64, i64, String, i64)> = items::table
-        .inner_join(invoices::table)
+    let found: Option<(String, String, i64)> = items::table
         .filter(items::invoice_id.eq(invoice_id).and(items::active.eq(1)))
-        .select((
-            items::id,
-            items::assignment_id,
-            items::approved_minor,
-            invoices::open_minor,
-            invoices::state,
-            invoices::gross_minor,
-        ))
+        .select((items::id, items::assignment_id, items::approved_minor))
         .first(conn)
         .optional()?;
-    let Some((item_id, assignment_id, approved, open, state, gross)) = found else {
+    let Some((item_id, assignment_id, approved)) = found else {
         return Ok(review("collection on an invoice no longer assigned".into()));
     };
+    let invoice: InvoiceRow = invoices::table
+        .find(invoice_id)
+        .select(InvoiceRow::as_select())
+        .first(conn)?;
+    let open = invoice.open_minor;
     if amount > open {
         return Ok(review(format!(
             "the factor collected {amount}, the invoice has {open} open"
         )));
     }
+    // An allocation like a payment's, so the invoice's history (aged
+    // balance and KPIs as of a past date) sees the buyer pay on that day.
+    let source = format!("{}:{}", contract.number, line.entry_reference);
+    allocate(
+        conn,
+        &invoice,
+        FACTOR_COLLECTION,
+        &source,
+        amount,
+        line.booked_on,
+    )?;
     let open_after = open - amount;
-    let state = InvoiceState::parse(&state)
-        .unwrap_or(InvoiceState::Open)
-        .after_settlement(gross, open_after);
-    diesel::update(invoices::table.find(invoice_id))
-        .set((
-            invoices::open_minor.eq(open_after),
-            invoices::state.eq(state.as_str()),
-        ))
-        .execute(conn)?;
     if open_after == 0 {
         diesel::update(items::table.find(&item_id))
             .set(items::state.eq(COLLECTED))
@@ -350,10 +352,14 @@ fn collection(
             ..Movement::default()
         },
     )?;
+    // The factor repays its advance from what it collected; its interest
+    // comes on its own statement line.
+    repay_financing_uncharged(conn, ctx, &contract.id, approved_gone, line.booked_on)?;
     Ok(Outcome {
         action: "posted",
         tied: vec![id],
         entry: None,
-        explanation: "collected by the factor: invoice settled, no entry (memo)".into(),
+        explanation: "collected by the factor: invoice settled, advance repaid, no entry (memo)"
+            .into(),
     })
 }
