@@ -13,6 +13,7 @@ mod common;
 mod demo_cli;
 mod documents;
 mod exposure;
+mod factor_interest;
 mod factor_statements;
 mod factoring;
 mod factoring_api;

@@ -134,6 +134,33 @@ pub(super) fn apply_line(
         }
         K::Advance if amount < 0 => advance(conn, ctx, contract, line, a, &piece),
         K::Interest if amount < 0 => {
+            // Financing charges we computed ourselves (on a collection that
+            // reached us, or a recourse) are the same interest: the line ties
+            // to them instead of being posted a second time.
+            let ours: Vec<(String, i64)> = untied_of(conn, contract, movements::INTEREST, None)?
+                .into_iter()
+                .filter(|(_, m)| *m < 0)
+                .collect();
+            if !ours.is_empty() {
+                let total: i64 = ours.iter().map(|(_, m)| m).sum();
+                return Ok(
+                    if let Some((id, _)) = ours.iter().find(|(_, m)| *m == amount) {
+                        tied(
+                            vec![id.clone()],
+                            "our financing charge, computed at repayment".into(),
+                        )
+                    } else if total == amount {
+                        tied(
+                            ours.into_iter().map(|(id, _)| id).collect(),
+                            "our financing charges, computed at repayment".into(),
+                        )
+                    } else {
+                        review(format!(
+                        "our financing charges not yet on a statement total {total}, the factor says {amount}"
+                    ))
+                    },
+                );
+            }
             let event = new_id();
             let entry = post(
                 conn,
