@@ -49,7 +49,8 @@ pub fn record_planned_payments(
     planned: &[PlannedPayment],
 ) -> Result<Vec<i64>, ServiceError> {
     let assigned = assigned_among(conn, planned)?;
-    let (routed, bulk): (Vec<(usize, &PlannedPayment)>, Vec<(usize, &PlannedPayment)>) = planned
+    type Numbered<'a> = Vec<(usize, &'a PlannedPayment)>;
+    let (routed, bulk): (Numbered, Numbered) = planned
         .iter()
         .enumerate()
         .partition(|(_, p)| p.allocations.iter().any(|(i, _)| assigned.contains(i)));
