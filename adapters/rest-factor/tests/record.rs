@@ -95,9 +95,8 @@ fn approval(siren: &str, value: &str) -> Value {
            "effectiveDate": "2026-03-01"})
 }
 
-#[tokio::test]
-#[ignore = "rewrites tests/recorded/ from a live sandbox"]
-async fn record_responses() {
+/// Fixed dates, immediate decisions, one 503 on statements.
+fn recording_config() -> SandboxConfig {
     let mut config = SandboxConfig {
         today: Some("2026-03-02".parse().unwrap()),
         ..SandboxConfig::default()
@@ -105,10 +104,14 @@ async fn record_responses() {
     config.factor.pending_polls = 0;
     config.factor.auto_fund = false;
     config.fail_first.fetch_statements = 1;
-    let sandbox = spawn(config, "127.0.0.1:0").unwrap();
+    config
+}
+
+/// A recorder holding a token of the sandbox at `base`.
+async fn recorder(base: String) -> Recorder {
     let http = reqwest::Client::new();
     let token: Value = http
-        .post(format!("{}/oauth/token", sandbox.base_url()))
+        .post(format!("{}/oauth/token", base))
         .basic_auth("factorgate", Some("sandbox-secret"))
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -119,12 +122,15 @@ async fn record_responses() {
         .unwrap();
     let rec = Recorder {
         http,
-        base: sandbox.base_url(),
+        base,
         token: token["access_token"].as_str().unwrap().to_string(),
         dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/recorded"),
     };
     std::fs::create_dir_all(&rec.dir).unwrap();
+    rec
+}
 
+async fn record_all(rec: &Recorder) {
     rec.post(
         "total_mismatch_422",
         "/factor/v1/assignments",
@@ -188,7 +194,21 @@ async fn record_responses() {
     let since = "/factor/v1/statements?contractNumber=CTR-1&since=2026-03-01";
     rec.get("statements_unavailable_503", since).await;
     rec.get("statements", since).await;
+}
+
+#[tokio::test]
+#[ignore = "rewrites tests/recorded/ from a live sandbox"]
+async fn record_responses() {
+    let sandbox = spawn(recording_config(), "127.0.0.1:0").unwrap();
+    let rec = recorder(sandbox.base_url()).await;
+    record_all(&rec).await;
     sandbox.stop();
+    // What the offline tests will read: each file a status and a body.
     let written = std::fs::read_dir(&rec.dir).unwrap().count();
     assert!(written >= 14, "only {written} recordings written");
+    let missing: Value = serde_json::from_str(
+        &std::fs::read_to_string(rec.dir.join("assignment_not_found_404.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(missing["status"], 404);
 }
