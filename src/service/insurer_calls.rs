@@ -373,31 +373,7 @@ pub fn apply_limit_answer(
             .get_result::<i64>(conn)?
             > 0;
     if !already_pending {
-        let amount = match answer.amount {
-            Some(a) if a.currency_code() != currency.code() => {
-                return Err(ServiceError::invalid(
-                    "answer_currency_mismatch",
-                    "amount",
-                    format!(
-                        "the insurer answered in {}, the policy is in {}",
-                        a.currency_code(),
-                        currency.code()
-                    ),
-                ))
-            }
-            Some(a) => Some(a.minor),
-            None if kind.grants() => {
-                return Err(ServiceError::invalid(
-                    "answer_incomplete",
-                    "amount",
-                    format!(
-                        "the insurer answered {} without an amount",
-                        answer.raw_status
-                    ),
-                ))
-            }
-            None => None,
-        };
+        let amount = granted_minor(answer, kind, currency.code(), "insurer", "policy")?;
         let row = LimitDecisionRow {
             id: new_id(),
             policy_id: request.policy_id.clone(),
@@ -416,22 +392,16 @@ pub fn apply_limit_answer(
             .execute(conn)?;
     }
     if kind == DecisionKind::Pending {
-        // The next poll's key names the message it follows: one poll per
-        // answer, however often this answer is applied.
-        let payload = PollPayload {
-            reference: answer.reference.clone(),
-        };
-        enqueue(
+        queue_next_poll(
             conn,
-            NewMessage {
-                connection: connection.to_string(),
+            NextPoll {
+                connection,
                 operation: Operation::PollDecision,
                 subject: Subject::LimitDecision,
-                subject_id: request_id.to_string(),
-                idempotency_key: format!("fg:poll_decision:after:{message_id}"),
-                payload: serde_json::to_value(&payload)
-                    .map_err(|e| ServiceError::invalid("payload_invalid", "", e.to_string()))?,
-                due_at: now() + super::outbox::chrono_of(poll_after),
+                request_id,
+                after_message: message_id,
+                reference: &answer.reference,
+                poll_after,
             },
         )?;
     }
@@ -464,5 +434,77 @@ pub fn apply_receipt(
             subject_id,
         ));
     }
+    Ok(())
+}
+
+/// The amount a limit answer grants, in minor units: it must be in the
+/// currency of the policy or contract, and a grant must name one.
+/// `counterparty` and `holder` name them in the messages.
+pub(crate) fn granted_minor(
+    answer: &LimitAnswer,
+    kind: DecisionKind,
+    currency: &str,
+    counterparty: &str,
+    holder: &str,
+) -> Result<Option<i64>, ServiceError> {
+    match answer.amount {
+        Some(a) if a.currency_code() != currency => Err(ServiceError::invalid(
+            "answer_currency_mismatch",
+            "amount",
+            format!(
+                "the {counterparty} answered in {}, the {holder} is in {currency}",
+                a.currency_code()
+            ),
+        )),
+        Some(a) => Ok(Some(a.minor)),
+        None if kind.grants() => Err(ServiceError::invalid(
+            "answer_incomplete",
+            "amount",
+            format!(
+                "the {counterparty} answered {} without an amount",
+                answer.raw_status
+            ),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The poll that follows a pending answer.
+pub(crate) struct NextPoll<'a> {
+    pub connection: &'a str,
+    pub operation: Operation,
+    pub subject: Subject,
+    /// The `requested` decision the poll is about.
+    pub request_id: &'a str,
+    /// The message whose answer was pending.
+    pub after_message: &'a str,
+    /// The counterparty's job reference.
+    pub reference: &'a str,
+    pub poll_after: Duration,
+}
+
+/// Queues the next poll of a pending answer. Its key names the message it
+/// follows: one poll per answer, however often this answer is applied.
+pub(crate) fn queue_next_poll(conn: &mut DbConnection, next: NextPoll) -> Result<(), ServiceError> {
+    let payload = PollPayload {
+        reference: next.reference.to_string(),
+    };
+    enqueue(
+        conn,
+        NewMessage {
+            connection: next.connection.to_string(),
+            operation: next.operation,
+            subject: next.subject,
+            subject_id: next.request_id.to_string(),
+            idempotency_key: format!(
+                "fg:{}:after:{}",
+                next.operation.as_str(),
+                next.after_message
+            ),
+            payload: serde_json::to_value(&payload)
+                .map_err(|e| ServiceError::invalid("payload_invalid", "", e.to_string()))?,
+            due_at: now() + super::outbox::chrono_of(next.poll_after),
+        },
+    )?;
     Ok(())
 }

@@ -17,9 +17,10 @@ use crate::domain::cover::{limit_at_with_notice, DecisionKind, LimitDecision, Li
 use crate::domain::outbox::Operation;
 use crate::money::Money;
 use crate::service::insurer_calls::{
-    buyer_identity, canonical_amount, decision_kind, idempotency_key, PollPayload,
+    buyer_identity, canonical_amount, decision_kind, granted_minor, idempotency_key,
+    queue_next_poll, NextPoll,
 };
-use crate::service::outbox::{chrono_of, enqueue, NewMessage, Subject};
+use crate::service::outbox::{enqueue, NewMessage, Subject};
 use crate::service::parties::get_buyer;
 use crate::service::{new_id, now, ServiceError};
 use crate::store::factoring_rows::ApprovalDecisionRow;
@@ -387,31 +388,7 @@ pub fn apply_approval_answer(
             .get_result::<i64>(conn)?
             > 0;
     if !already_pending {
-        let amount = match answer.amount {
-            Some(a) if a.currency_code() != contract.currency => {
-                return Err(invalid(
-                    "answer_currency_mismatch",
-                    "amount",
-                    format!(
-                        "the factor answered in {}, the contract is in {}",
-                        a.currency_code(),
-                        contract.currency
-                    ),
-                ))
-            }
-            Some(a) => Some(a.minor),
-            None if kind.grants() => {
-                return Err(invalid(
-                    "answer_incomplete",
-                    "amount",
-                    format!(
-                        "the factor answered {} without an amount",
-                        answer.raw_status
-                    ),
-                ))
-            }
-            None => None,
-        };
+        let amount = granted_minor(answer, kind, &contract.currency, "factor", "contract")?;
         let row = ApprovalDecisionRow {
             id: new_id(),
             contract_id: request.contract_id.clone(),
@@ -430,20 +407,16 @@ pub fn apply_approval_answer(
             .execute(conn)?;
     }
     if kind == DecisionKind::Pending {
-        let payload = PollPayload {
-            reference: answer.reference.clone(),
-        };
-        enqueue(
+        queue_next_poll(
             conn,
-            NewMessage {
-                connection: connection.to_string(),
+            NextPoll {
+                connection,
                 operation: Operation::PollApproval,
                 subject: Subject::FactoringApproval,
-                subject_id: request_id.to_string(),
-                idempotency_key: format!("fg:poll_approval:after:{message_id}"),
-                payload: serde_json::to_value(&payload)
-                    .map_err(|e| invalid("payload_invalid", "", e.to_string()))?,
-                due_at: now() + chrono_of(poll_after),
+                request_id,
+                after_message: message_id,
+                reference: &answer.reference,
+                poll_after,
             },
         )?;
     }
