@@ -16,6 +16,15 @@ use factorgate::store::{DatabaseUrl, Store};
 
 use crate::cli::{Cli, CliError, CliResult};
 
+/// Seconds this process has spent on a CPU (Linux; 0 elsewhere): on a
+/// shared machine, wall time alone hides how much was waiting.
+pub(crate) fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
 mod assign;
 mod collections;
 mod cover;

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::keyed::Keyed;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -189,46 +191,77 @@ pub fn aged_balance<'a>(
     as_of: NaiveDate,
     buckets: &AgingBuckets,
 ) -> Result<AgedBalance, MoneyError> {
-    let width = buckets.len();
-    let mut by_buyer: BTreeMap<(&'a str, Currency), Vec<i64>> = BTreeMap::new();
+    let mut book = AgedBook::new(as_of, buckets.clone());
     for item in items {
-        if item.open.is_zero() {
-            continue;
+        book.add(&item)?;
+    }
+    book.finish()
+}
+
+/// [`aged_balance`] one item at a time, for callers that stream their items
+/// (a million invoices need not be held at once). Each buyer id is copied
+/// once, on its first item.
+#[derive(Debug, Clone)]
+pub struct AgedBook {
+    as_of: NaiveDate,
+    buckets: AgingBuckets,
+    /// Bucket sums per buyer and currency (empty until the first item).
+    by_buyer: Keyed<Vec<i64>>,
+}
+
+impl AgedBook {
+    pub fn new(as_of: NaiveDate, buckets: AgingBuckets) -> AgedBook {
+        AgedBook {
+            as_of,
+            buckets,
+            by_buyer: Keyed::default(),
         }
-        let days_past_due = as_of.signed_duration_since(item.due_date).num_days();
-        let slots = by_buyer
-            .entry((item.buyer_id, item.open.currency()))
-            .or_insert_with(|| vec![0; width]);
-        add_into(slots, buckets.bucket_of(days_past_due), item.open.minor())?;
     }
 
-    let mut by_currency: BTreeMap<Currency, Vec<i64>> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(by_buyer.len());
-    for ((buyer_id, currency), slots) in by_buyer {
-        if slots.iter().all(|m| *m == 0) {
-            continue;
+    pub fn add(&mut self, item: &OpenItem<'_>) -> Result<(), MoneyError> {
+        if item.open.is_zero() {
+            return Ok(());
+        }
+        let days_past_due = self.as_of.signed_duration_since(item.due_date).num_days();
+        let index = self.buckets.bucket_of(days_past_due);
+        let width = self.buckets.len();
+        let slots = self.by_buyer.slot(item.buyer_id, item.open.currency());
+        if slots.is_empty() {
+            slots.resize(width, 0);
+        }
+        add_into(slots, index, item.open.minor())
+    }
+
+    /// Rows sorted by buyer id then currency code, totals by currency.
+    pub fn finish(self) -> Result<AgedBalance, MoneyError> {
+        let width = self.buckets.len();
+        let mut by_currency: BTreeMap<Currency, Vec<i64>> = BTreeMap::new();
+        let sorted = self.by_buyer.sorted();
+        let mut rows = Vec::with_capacity(sorted.len());
+        for (buyer_id, currency, slots) in sorted {
+            if slots.iter().all(|m| *m == 0) {
+                continue;
+            }
+            let totals = by_currency
+                .entry(currency)
+                .or_insert_with(|| vec![0; width]);
+            for (index, minor) in slots.iter().enumerate() {
+                add_into(totals, index, *minor)?;
+            }
+            rows.push(row(Some(buyer_id.to_string()), currency, slots.clone())?);
         }
         let totals = by_currency
-            .entry(currency)
-            .or_insert_with(|| vec![0; width]);
-        for (index, minor) in slots.iter().enumerate() {
-            add_into(totals, index, *minor)?;
-        }
-        rows.push(row(Some(buyer_id.to_string()), currency, slots)?);
+            .into_iter()
+            .filter(|(_, slots)| slots.iter().any(|m| *m != 0))
+            .map(|(currency, slots)| row(None, currency, slots))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AgedBalance {
+            as_of: self.as_of,
+            labels: self.buckets.labels(),
+            rows,
+            totals,
+        })
     }
-
-    let totals = by_currency
-        .into_iter()
-        .filter(|(_, slots)| slots.iter().any(|m| *m != 0))
-        .map(|(currency, slots)| row(None, currency, slots))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    Ok(AgedBalance {
-        as_of,
-        labels: buckets.labels(),
-        rows,
-        totals,
-    })
 }
 
 #[cfg(test)]

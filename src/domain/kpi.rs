@@ -17,12 +17,14 @@
 //!
 //! Ratios are percent or days with 2 decimals, rounded half away from zero.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+use super::keyed::Keyed;
 use crate::money::{Currency, Money};
 
 /// Months walked back by the count-back DSO, besides the current one.
@@ -204,27 +206,13 @@ pub struct KpiRow {
     pub paid_invoices: i64,
 }
 
-/// Adds invoices up per buyer, per seller and in total, in one pass. Keys
-/// are copied once per buyer, not once per invoice.
+/// Adds invoices up per buyer, per seller and in total, in one pass.
 pub struct KpiBook {
     period: KpiPeriod,
     with_buyers: bool,
     total: BTreeMap<Currency, Acc>,
-    sellers: HashMap<String, BTreeMap<Currency, Acc>>,
-    buyers: HashMap<String, BTreeMap<Currency, Acc>>,
-}
-
-fn slot<'m>(
-    map: &'m mut HashMap<String, BTreeMap<Currency, Acc>>,
-    key: &str,
-    c: Currency,
-) -> &'m mut Acc {
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), BTreeMap::new());
-    }
-    map.get_mut(key)
-        .map(|m| m.entry(c).or_default())
-        .unwrap_or_else(|| unreachable!("inserted above"))
+    sellers: Keyed<Acc>,
+    buyers: Keyed<Acc>,
 }
 
 impl KpiBook {
@@ -234,17 +222,17 @@ impl KpiBook {
             period,
             with_buyers,
             total: BTreeMap::new(),
-            sellers: HashMap::new(),
-            buyers: HashMap::new(),
+            sellers: Keyed::default(),
+            buyers: Keyed::default(),
         }
     }
 
     pub fn add(&mut self, f: &InvoiceFacts) {
         let p = self.period;
         self.total.entry(f.currency).or_default().add(f, &p);
-        slot(&mut self.sellers, f.seller_id, f.currency).add(f, &p);
+        self.sellers.slot(f.seller_id, f.currency).add(f, &p);
         if self.with_buyers {
-            slot(&mut self.buyers, f.buyer_id, f.currency).add(f, &p);
+            self.buyers.slot(f.buyer_id, f.currency).add(f, &p);
         }
     }
 
@@ -271,20 +259,12 @@ impl KpiBook {
         }
     }
 
-    fn rows_of(
-        &self,
-        map: &HashMap<String, BTreeMap<Currency, Acc>>,
-        scope: fn(String) -> KpiScope,
-    ) -> Vec<KpiRow> {
-        let mut keys: Vec<&String> = map.keys().collect();
-        keys.sort();
-        let mut rows = Vec::new();
-        for k in keys {
-            for (c, a) in &map[k] {
-                rows.push(self.row(scope(k.clone()), *c, a));
-            }
-        }
-        rows
+    fn rows_of(&self, keyed: &Keyed<Acc>, scope: fn(String) -> KpiScope) -> Vec<KpiRow> {
+        keyed
+            .sorted()
+            .into_iter()
+            .map(|(key, c, a)| self.row(scope(key.to_string()), c, a))
+            .collect()
     }
 
     /// Rows: totals by currency, then sellers, then buyers, each sorted.

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod insurance_money;
 pub mod intake;
 pub mod invoice;
+pub mod keyed;
 pub mod kpi;
 pub mod matching;
 pub mod outbox;

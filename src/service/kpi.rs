@@ -1,20 +1,21 @@
 //! Receivables KPIs as of any date, rebuilt from history: an invoice exists
 //! from its issue date, and only allocations (payments, credit notes) dated
 //! on or before the as-of date reduce it; disputes count while they were
-//! open on that date. One SQL pass over the invoices with their allocations
-//! and disputes aggregated per invoice, streamed into [`KpiBook`].
+//! open on that date. One pass over the invoices, each put back to its state
+//! at the cut by [`super::receivable_facts`], streamed into [`KpiBook`].
 //!
 //! Known limit: a written-off invoice is left out at every date, because
 //! the store keeps no write-off date.
 
 use chrono::{Datelike, NaiveDate};
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use serde::Serialize;
 
+use super::receivable_facts::{Cut, CutReader, InvoiceAtCut};
+use super::reports::{add_credit, add_invoice};
 use super::ServiceError;
+use crate::domain::aging::{AgedBalance, AgedBook, AgingBuckets};
 use crate::domain::kpi::{InvoiceFacts, KpiBook, KpiPeriod, KpiRow};
-use crate::money::Currency;
+use crate::error::ErrorCode;
 use crate::store::DbConnection;
 
 /// Length of the flow period when none is given: the 90 days up to as-of.
@@ -27,68 +28,9 @@ pub struct KpiReport {
     pub period_days: i64,
     pub invoices: usize,
     pub rows: Vec<KpiRow>,
-}
-
-#[derive(QueryableByName)]
-struct FactsRow {
-    #[diesel(sql_type = Text)]
-    buyer_id: String,
-    #[diesel(sql_type = Text)]
-    seller_id: String,
-    #[diesel(sql_type = Text)]
-    currency: String,
-    #[diesel(sql_type = Date)]
-    issue_date: NaiveDate,
-    #[diesel(sql_type = Date)]
-    due_date: NaiveDate,
-    #[diesel(sql_type = BigInt)]
-    gross_minor: i64,
-    #[diesel(sql_type = BigInt)]
-    settled_before: i64,
-    #[diesel(sql_type = BigInt)]
-    settled_by: i64,
-    #[diesel(sql_type = BigInt)]
-    collected: i64,
-    #[diesel(sql_type = Nullable<Date>)]
-    last_settled: Option<NaiveDate>,
-    #[diesel(sql_type = BigInt)]
-    disputed: i64,
-}
-
-/// Parameters: 1 = period start, 2 = as-of date, 3 = buyer (optional).
-/// An invoice counts for what was payable after issue: gross less prepaid.
-const FACTS_SQL: &str = "\
-SELECT i.buyer_id, i.seller_id, i.currency, i.issue_date, i.due_date, \
-  i.gross_minor - i.prepaid_minor AS gross_minor, \
-  CAST(COALESCE(a.settled_before, 0) AS BIGINT) AS settled_before, \
-  CAST(COALESCE(a.settled_by, 0) AS BIGINT) AS settled_by, \
-  CAST(COALESCE(a.collected, 0) AS BIGINT) AS collected, \
-  a.last_settled, \
-  CAST(COALESCE(d.disputed, 0) AS BIGINT) AS disputed \
-FROM invoices i \
-LEFT JOIN ( \
-  SELECT invoice_id, \
-    SUM(CASE WHEN allocated_on < {1} THEN amount_minor ELSE 0 END) AS settled_before, \
-    SUM(amount_minor) AS settled_by, \
-    SUM(CASE WHEN source_kind IN ('payment', 'factor_collection') AND allocated_on >= {1} THEN amount_minor ELSE 0 END) AS collected, \
-    MAX(allocated_on) AS last_settled \
-  FROM allocations WHERE allocated_on <= {2} GROUP BY invoice_id \
-) a ON a.invoice_id = i.id \
-LEFT JOIN ( \
-  SELECT invoice_id, SUM(amount_minor) AS disputed FROM disputes \
-  WHERE opened_on <= {2} AND (resolved_on IS NULL OR resolved_on > {2}) GROUP BY invoice_id \
-) d ON d.invoice_id = i.id \
-WHERE i.kind = 'invoice' AND i.issue_date <= {2} AND i.state <> 'written_off'";
-
-fn facts_sql(sqlite: bool, with_buyer: bool) -> String {
-    let mut sql = FACTS_SQL.to_string();
-    if with_buyer {
-        sql.push_str(" AND i.buyer_id = {3}");
-    }
-    let p = if sqlite { "?" } else { "$" };
-    sql.replace("{1}", &format!("{p}1"))
-        .replace("{2}", &format!("{p}2"))
-        .replace("{3}", &format!("{p}3"))
+    /// The aged balance at the same cut, when asked for: one pass gives both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aging: Option<AgedBalance>,
 }
 
 /// KPIs as of `as_of` over the period `from..=as_of` (default: the 90 days
@@ -101,6 +43,20 @@ pub fn kpis(
     with_buyers: bool,
     buyer_id: Option<&str>,
 ) -> Result<KpiReport, ServiceError> {
+    snapshot(conn, as_of, from, with_buyers, buyer_id, None)
+}
+
+/// [`kpis`], and with `aging` buckets the aged balance at the same cut
+/// (what `reports::aging` answers), read in the same pass over the
+/// invoices: a collections dashboard asks for both.
+pub fn snapshot(
+    conn: &mut DbConnection,
+    as_of: NaiveDate,
+    from: Option<NaiveDate>,
+    with_buyers: bool,
+    buyer_id: Option<&str>,
+    aging: Option<&AgingBuckets>,
+) -> Result<KpiReport, ServiceError> {
     let from = from.unwrap_or(as_of - chrono::Duration::days(DEFAULT_PERIOD_DAYS - 1));
     if from > as_of {
         return Err(ServiceError::invalid(
@@ -109,70 +65,63 @@ pub fn kpis(
             format!("the period starts ({from}) after the as-of date ({as_of})"),
         ));
     }
-    let _span = tracing::info_span!("kpis", %as_of, %from).entered();
+    let _span = tracing::info_span!("kpis", %as_of, %from, aging = aging.is_some()).entered();
     let period = KpiPeriod { from, as_of };
     let mut book = KpiBook::new(period, with_buyers || buyer_id.is_some());
-    let sqlite = matches!(conn, DbConnection::Sqlite(_));
-    let sql = facts_sql(sqlite, buyer_id.is_some());
+    let mut aged = aging.map(|b| AgedBook::new(as_of, b.clone()));
     let mut count = 0usize;
-    let mut error: Option<ServiceError> = None;
-    let mut add = |r: FactsRow| {
-        let currency = match Currency::from_code(&r.currency) {
-            Ok(c) => c,
-            Err(e) => {
-                error.get_or_insert(ServiceError::invalid(
-                    "currency_unknown",
-                    "currency",
-                    e.to_string(),
-                ));
-                return;
-            }
-        };
-        count += 1;
-        book.add(&InvoiceFacts {
-            buyer_id: &r.buyer_id,
-            seller_id: &r.seller_id,
-            currency,
-            issue_date: r.issue_date,
-            due_date: r.due_date,
-            gross: r.gross_minor,
-            settled_before_period: r.settled_before,
-            settled_by_as_of: r.settled_by,
-            collected_in_period: r.collected,
-            paid_on: r.last_settled.filter(|_| r.settled_by >= r.gross_minor),
-            disputed: r.disputed,
-        });
+    let cut = Cut {
+        as_of,
+        period_from: from,
     };
-    crate::on_backend!(&mut *conn, |c| {
-        let q = diesel::sql_query(&sql)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(as_of);
-        match buyer_id {
-            Some(b) => {
-                for row in q
-                    .bind::<Text, _>(b)
-                    .load_iter::<FactsRow, diesel::connection::DefaultLoadingMode>(c)?
-                {
-                    add(row?);
-                }
-            }
-            None => {
-                for row in q.load_iter::<FactsRow, diesel::connection::DefaultLoadingMode>(c)? {
-                    add(row?);
-                }
-            }
+    let reader = CutReader::new(conn, cut, buyer_id)?;
+    reader.invoices(conn, |i| {
+        count += 1;
+        book.add(&facts_of(i));
+        match &mut aged {
+            Some(a) => add_invoice(a, i),
+            None => Ok(()),
         }
-    });
-    if let Some(e) = error {
-        return Err(e);
-    }
+    })?;
+    let aging = match aged {
+        Some(mut a) => {
+            reader.credits(conn, |c| add_credit(&mut a, c))?;
+            Some(
+                a.finish()
+                    .map_err(|e| ServiceError::invalid(e.code(), "", e.to_string()))?,
+            )
+        }
+        None => None,
+    };
     Ok(KpiReport {
         as_of,
         from,
         period_days: period.days(),
         invoices: count,
         rows: book.finish(),
+        aging,
     })
+}
+
+/// An invoice at the cut as the KPIs see it.
+fn facts_of<'r>(i: &'r InvoiceAtCut<'r>) -> InvoiceFacts<'r> {
+    InvoiceFacts {
+        buyer_id: i.buyer_id,
+        seller_id: i.seller_id,
+        currency: i.currency,
+        issue_date: i.issue_date,
+        due_date: i.due_date,
+        gross: i.payable,
+        settled_before_period: i.settled_before_period,
+        settled_by_as_of: i.settled_by_as_of,
+        collected_in_period: i.collected_in_period,
+        // Paid in full by as-of, on its last settlement; one dated before
+        // the period never counts, so it need not be known.
+        paid_on: i
+            .last_settled_in_period
+            .filter(|_| i.settled_by_as_of >= i.payable),
+        disputed: i.disputed,
+    }
 }
 
 /// Monthly trends: for each calendar month touching `from..=to`, the KPIs

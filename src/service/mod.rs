@@ -24,6 +24,7 @@ pub mod penalties;
 pub mod premiums;
 pub mod promises;
 pub mod rates;
+pub mod receivable_facts;
 pub mod recoveries;
 pub mod reports;
 pub mod risk;

@@ -6,15 +6,15 @@ use std::io::Write;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::ledger::stored_currency;
 use super::{Context, ServiceError};
-use crate::domain::aging::{aged_balance, AgedBalance, AgingBuckets, OpenItem};
+use crate::domain::aging::{AgedBalance, AgedBook, AgingBuckets, OpenItem};
+use super::receivable_facts::{CreditAtCut, Cut, CutReader, InvoiceAtCut};
 use crate::error::ErrorCode;
 use crate::formats::fec::{write_fec, FecRecord};
 use crate::money::{Currency, Money};
 use crate::store::rows::{EntryRow, LineRow};
 use crate::store::schema::{
-    allocations, buyers, invoices, journal_entries, journal_lines, journals, payments,
+    buyers, journal_entries, journal_lines, journals,
 };
 use crate::store::DbConnection;
 
@@ -28,100 +28,40 @@ pub fn aging(
     as_of: NaiveDate,
     buyer_id: Option<&str>,
 ) -> Result<AgedBalance, ServiceError> {
-    let mut settled_by_invoice: HashMap<String, i64> = HashMap::new();
-    let mut used_by_source: HashMap<String, i64> = HashMap::new();
-    let alloc_rows: Vec<(String, String, Option<i64>)> = allocations::table
-        .filter(allocations::allocated_on.le(as_of))
-        .group_by((allocations::invoice_id, allocations::source_id))
-        .select((
-            allocations::invoice_id,
-            allocations::source_id,
-            crate::store::sum_bigint("allocations.amount_minor"),
-        ))
-        .load(conn)?;
-    for (invoice_id, source_id, amount) in alloc_rows {
-        let amount = amount.unwrap_or(0);
-        *settled_by_invoice.entry(invoice_id).or_default() += amount;
-        *used_by_source.entry(source_id).or_default() += amount;
-    }
-
-    let mut q = invoices::table
-        .filter(
-            invoices::issue_date
-                .le(as_of)
-                .and(invoices::state.ne("written_off")),
-        )
-        .select((
-            invoices::id,
-            invoices::buyer_id,
-            invoices::kind,
-            invoices::due_date,
-            invoices::issue_date,
-            invoices::currency,
-            invoices::gross_minor,
-            invoices::prepaid_minor,
-        ))
-        .into_boxed();
-    if let Some(b) = buyer_id {
-        q = q.filter(invoices::buyer_id.eq(b));
-    }
-    type Row = (
-        String,
-        String,
-        String,
-        NaiveDate,
-        NaiveDate,
-        String,
-        i64,
-        i64,
-    );
-    let rows: Vec<Row> = q.load(conn)?;
-    let mut items: Vec<(String, NaiveDate, Money)> = Vec::with_capacity(rows.len());
-    for (id, buyer, kind, due, issued, currency, gross, prepaid) in rows {
-        let c = stored_currency(&currency)?;
-        if kind == "credit_note" {
-            let left = gross - used_by_source.get(&id).copied().unwrap_or(0);
-            items.push((buyer, issued, Money::new(-left, c)));
-        } else {
-            // What was prepaid [acompte] was never owed after issue.
-            let left = gross - prepaid - settled_by_invoice.get(&id).copied().unwrap_or(0);
-            items.push((buyer, due, Money::new(left, c)));
-        }
-    }
-    let mut pq = payments::table
-        .filter(payments::received_on.le(as_of))
-        .select((
-            payments::id,
-            payments::buyer_id,
-            payments::received_on,
-            payments::currency,
-            payments::amount_minor,
-        ))
-        .into_boxed();
-    if let Some(b) = buyer_id {
-        pq = pq.filter(payments::buyer_id.eq(b));
-    }
-    let pay_rows: Vec<(String, String, NaiveDate, String, i64)> = pq.load(conn)?;
-    for (id, buyer, received, currency, amount) in pay_rows {
-        let left = amount - used_by_source.get(&id).copied().unwrap_or(0);
-        if left != 0 {
-            items.push((
-                buyer,
-                received,
-                Money::new(-left, stored_currency(&currency)?),
-            ));
-        }
-    }
-    aged_balance(
-        items.iter().map(|(buyer, due, open)| OpenItem {
-            buyer_id: buyer.as_str(),
-            due_date: *due,
-            open: *open,
-        }),
+    let _span = tracing::info_span!("aging", %as_of).entered();
+    let cut = Cut {
         as_of,
-        buckets,
-    )
-    .map_err(|e| ServiceError::invalid(e.code(), "", e.to_string()))
+        period_from: as_of + chrono::Duration::days(1),
+    };
+    let mut book = AgedBook::new(as_of, buckets.clone());
+    let reader = CutReader::new(conn, cut, buyer_id)?;
+    reader.invoices(conn, |i| add_invoice(&mut book, i))?;
+    reader.credits(conn, |c| add_credit(&mut book, c))?;
+    book.finish().map_err(money_error)
+}
+
+fn money_error(e: crate::money::MoneyError) -> ServiceError {
+    ServiceError::invalid(e.code(), "", e.to_string())
+}
+
+/// What an invoice still owed at the cut, in the bucket of its due date.
+pub(crate) fn add_invoice(book: &mut AgedBook, i: &InvoiceAtCut<'_>) -> Result<(), ServiceError> {
+    book.add(&OpenItem {
+        buyer_id: i.buyer_id,
+        due_date: i.due_date,
+        open: Money::new(i.payable - i.settled_by_as_of, i.currency),
+    })
+    .map_err(money_error)
+}
+
+/// A credit left to the buyer, negative, in the bucket of its own date.
+pub(crate) fn add_credit(book: &mut AgedBook, c: &CreditAtCut<'_>) -> Result<(), ServiceError> {
+    book.add(&OpenItem {
+        buyer_id: c.buyer_id,
+        due_date: c.dated,
+        open: Money::new(-c.left, c.currency),
+    })
+    .map_err(money_error)
 }
 
 /// The book currency of the FEC (a French ledger is kept in euros).

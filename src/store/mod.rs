@@ -9,6 +9,7 @@ pub mod factoring_rows;
 pub mod pg_bulk;
 pub mod rows;
 pub mod schema;
+pub mod scan;
 
 use std::path::PathBuf;
 use std::time::Duration;
