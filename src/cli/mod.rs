@@ -476,7 +476,7 @@ fn run_data_command(command: &Command, app: &App) -> CliResult {
             let report = service::reports::aging(conn, &ctx.aging, as_of, buyer.as_deref())?;
             print_aging(format.format, &report)?;
         }
-        Command::Report(ReportCmd::Kpi(a)) => collections::run_kpi(conn, a)?,
+        Command::Report(ReportCmd::Kpi(a)) => collections::run_kpi(conn, &ctx.aging, a)?,
         Command::Dunning(cmd) => collections::run_dunning_cmd(conn, app, cmd)?,
         Command::Disputes(cmd) => collections::run_disputes(conn, cmd)?,
         Command::Promises(cmd) => collections::run_promises(conn, cmd)?,
@@ -590,7 +590,7 @@ fn print_entry(format: Format, entry: &factorgate::service::ledger::Entry) -> Cl
     Ok(())
 }
 
-fn print_aging(format: Format, report: &factorgate::domain::aging::AgedBalance) -> CliResult {
+pub(crate) fn print_aging(format: Format, report: &factorgate::domain::aging::AgedBalance) -> CliResult {
     if format == Format::Json {
         serde_json::to_writer_pretty(std::io::stdout().lock(), report)?;
         println!();

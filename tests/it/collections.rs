@@ -14,7 +14,7 @@ use factorgate::service::disputes::{
     ResolveInput,
 };
 use factorgate::service::invoices::{get_invoice, record_invoice};
-use factorgate::service::kpi::{kpi_trends, kpis};
+use factorgate::service::kpi::{kpi_trends, kpis, snapshot};
 use factorgate::service::ledger::trial_balance_as_of;
 use factorgate::service::parties::{create_buyer, create_seller};
 use factorgate::service::payments::record_payment;
@@ -446,6 +446,32 @@ fn kpis_as_of_a_past_date_are_rebuilt_from_history() {
         let aged = aging(conn, &db.ctx.aging, d(2026, 3, 31), Some(&b2)).unwrap();
         assert_eq!(aged.rows[0].buckets[0], 300_000);
         assert_eq!(aged.rows[0].total, 300_000);
+        // Both from one pass: the same KPIs, and the aged balance of every
+        // buyer. B1's 1,500 of I2 (due 17 Mar) is 14 days late on 31 Mar:
+        // bucket 1-30; B2's 3,000 is not due.
+        let both = snapshot(
+            conn,
+            d(2026, 3, 31),
+            Some(d(2026, 3, 1)),
+            true,
+            None,
+            Some(&db.ctx.aging),
+        )
+        .unwrap();
+        assert_eq!(both.rows, r.rows, "{}", db.name);
+        let aged = both.aging.expect("asked for");
+        assert_eq!(aged.totals.len(), 1);
+        assert_eq!(aged.totals[0].buckets, vec![300_000, 150_000, 0, 0, 0]);
+        let b1_row = aged
+            .rows
+            .iter()
+            .find(|r| r.buyer_id.as_deref() == Some(b1.as_str()))
+            .unwrap();
+        assert_eq!(b1_row.buckets, vec![0, 150_000, 0, 0, 0]);
+        assert!(kpis(conn, d(2026, 3, 31), None, false, None)
+            .unwrap()
+            .aging
+            .is_none());
 
         // As of 30 April over April: I3 paid 10 Apr, 6 days late; I2 alone open.
         let r = kpis(conn, d(2026, 4, 30), Some(d(2026, 4, 1)), true, None).unwrap();

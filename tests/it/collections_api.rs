@@ -95,6 +95,26 @@ async fn disputes_penalties_and_kpis_over_http() {
         assert_eq!(total["outstanding"]["amount"], "10500.00");
         assert_eq!(total["overdue"]["amount"], "10500.00");
         assert_eq!(total["disputed"]["amount"], "100.00");
+        assert!(r.get("aging").is_none(), "only when asked for");
+        // With the aged balance of the same date: due 31 January, 5 days
+        // late on 5 February, all 10,500 in the 1-30 bucket (minor units).
+        let r = api
+            .send(get(
+                &format!("/v1/reports/kpi?as_of=2026-02-05&buyer_id={buyer}&aging=true"),
+                &k.treasurer,
+            ))
+            .await
+            .expect(200);
+        assert_eq!(r["rows"][0]["outstanding"]["amount"], "10500.00");
+        assert_eq!(r["aging"]["labels"][1], "1-30");
+        assert_eq!(r["aging"]["totals"][0]["buckets"], json!([0, 1_050_000, 0, 0, 0]));
+        assert_eq!(r["aging"]["rows"][0]["buyer_id"], buyer.as_str());
+        api.send(get(
+            "/v1/reports/kpi?from=2026-01-01&to=2026-02-28&aging=true",
+            &k.treasurer,
+        ))
+        .await
+        .problem(422, "aging_with_trends");
         let r = api
             .send(get(
                 &format!("/v1/risk?as_of=2026-02-05&buyer_id={buyer}"),

@@ -15,6 +15,7 @@ use factorgate::service::ledger::{
 };
 use factorgate::service::parties::{create_buyer, create_seller};
 use factorgate::service::payments::{list_payments, record_payment, PaymentFilter};
+use factorgate::service::kpi::snapshot;
 use factorgate::service::reports::aging;
 use factorgate::store::DbConnection;
 use rand::{Rng, SeedableRng};
@@ -171,6 +172,8 @@ fn run_random_sequence(db: &TestDb, seed: u64, events: usize) -> usize {
     // The model: what each buyer owes, from the events alone.
     let mut owed = vec![0i64; buyers.len()];
     let mut numbers: Vec<Vec<String>> = vec![Vec::new(); buyers.len()];
+    // owed_by_day[n]: what each buyer owed at the end of day n.
+    let mut owed_by_day: Vec<Vec<i64>> = Vec::with_capacity(events);
     for n in 0..events {
         let b = rng.gen_range(0..buyers.len());
         let day = d(2026, 1, 1) + chrono::Duration::days(n as i64);
@@ -223,6 +226,29 @@ fn run_random_sequence(db: &TestDb, seed: u64, events: usize) -> usize {
                 owed[b] -= amount;
             }
         }
+        owed_by_day.push(owed.clone());
+    }
+    // The aged balance at past dates puts later settlements back: each
+    // buyer's total is what the events up to that day left it owing, and
+    // the one-pass KPI snapshot carries the same aged balance.
+    for n in [events / 4, events / 2, events * 3 / 4] {
+        let as_of = d(2026, 1, 1) + chrono::Duration::days(n as i64);
+        let aged = aging(conn, &db.ctx.aging, as_of, None).unwrap();
+        for (i, b) in buyers.iter().enumerate() {
+            let total: i64 = aged
+                .rows
+                .iter()
+                .filter(|r| r.buyer_id.as_deref() == Some(b.as_str()))
+                .map(|r| r.total)
+                .sum();
+            assert_eq!(
+                total, owed_by_day[n][i],
+                "{}: seed {seed} buyer {i} as of {as_of}: aged balance vs events",
+                db.name
+            );
+        }
+        let both = snapshot(conn, as_of, None, true, None, Some(&db.ctx.aging)).unwrap();
+        assert_eq!(both.aging.as_ref(), Some(&aged), "{}: seed {seed}", db.name);
     }
     let eur = Currency::EUR;
     for (i, b) in buyers.iter().enumerate() {

@@ -10,7 +10,7 @@ use crate::service::collection_terms::{set_terms, TermsInput};
 use crate::service::disputes::{self, DisputeFilter, DisputeInput, ResolveInput};
 use crate::service::dunning::{self, ActionFilter};
 use crate::service::promises::{self, PromiseInput};
-use crate::service::{kpi, parties, penalties, risk};
+use crate::service::{kpi, parties, penalties, risk, ServiceError};
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
@@ -26,12 +26,20 @@ struct KpiQuery {
     #[serde(default)]
     buyers: bool,
     buyer_id: Option<String>,
+    /// The aged balance at the same cut, from the same pass.
+    #[serde(default)]
+    aging: bool,
 }
 
 pub async fn kpis(call: Call) -> Result<Reply, Problem> {
     let q: KpiQuery = call.query()?;
     let value = call
-        .db(move |conn, _| match (q.from, q.to) {
+        .db(move |conn, ctx| match (q.from, q.to) {
+            (Some(_), Some(_)) if q.aging => Err(ServiceError::invalid(
+                "aging_with_trends",
+                "aging",
+                "aging goes with one as-of date, not with monthly trends (from and to)",
+            )),
             (Some(from), Some(to)) => {
                 Ok(serde_json::json!({ "trends": kpi::kpi_trends(conn, from, to)? }))
             }
@@ -40,12 +48,13 @@ pub async fn kpis(call: Call) -> Result<Reply, Problem> {
                     Some(r) => Some(parties::get_buyer(conn, r)?.id),
                     None => None,
                 };
-                let r = kpi::kpis(
+                let r = kpi::snapshot(
                     conn,
                     q.as_of.unwrap_or_else(today),
                     from,
                     q.buyers,
                     buyer.as_deref(),
+                    q.aging.then_some(&ctx.aging),
                 )?;
                 Ok(serde_json::to_value(r).unwrap_or_default())
             }

@@ -5,7 +5,8 @@ use chrono::{NaiveDate, Utc};
 use clap::Args;
 use factorgate::domain::kpi::{KpiRow, KpiScope};
 use factorgate::money::Money;
-use factorgate::service::kpi::{kpi_trends, kpis};
+use factorgate::domain::aging::AgingBuckets;
+use factorgate::service::kpi::{kpi_trends, snapshot};
 use factorgate::service::penalties::{invoice_penalties, list_penalties, penalty_of, PenaltyLine};
 use factorgate::service::risk::{risk_scores, BuyerRisk};
 use factorgate::store::DbConnection;
@@ -45,6 +46,9 @@ pub struct KpiArgs {
     /// One buyer only.
     #[arg(long)]
     pub buyer: Option<String>,
+    /// Also the aged balance at the same date, read in the same pass.
+    #[arg(long)]
+    pub aging: bool,
     #[command(flatten)]
     pub format: FormatArg,
 }
@@ -94,8 +98,14 @@ impl Tabular for KpiRow {
     }
 }
 
-pub fn run_kpi(conn: &mut DbConnection, a: &KpiArgs) -> CliResult {
+pub fn run_kpi(conn: &mut DbConnection, buckets: &AgingBuckets, a: &KpiArgs) -> CliResult {
     match (a.from, a.to) {
+        (Some(_), Some(_)) if a.aging => {
+            return Err(super::CliError::input(
+                "validation_failed",
+                "--aging goes with one as-of date, not with monthly trends (--from --to)",
+            ))
+        }
         (Some(from), Some(to)) => {
             let trend = kpi_trends(conn, from, to)?;
             if a.format.format == super::output::Format::Table {
@@ -114,14 +124,28 @@ pub fn run_kpi(conn: &mut DbConnection, a: &KpiArgs) -> CliResult {
         }
         (from, None) => {
             let as_of = a.as_of.unwrap_or_else(today);
-            let r = kpis(conn, as_of, from, a.buyers, a.buyer.as_deref())?;
-            if a.format.format == super::output::Format::Table {
+            let r = snapshot(
+                conn,
+                as_of,
+                from,
+                a.buyers,
+                a.buyer.as_deref(),
+                a.aging.then_some(buckets),
+            )?;
+            let format = a.format.format;
+            if format == super::output::Format::Table {
                 println!(
                     "KPIs as of {} over {}..{} ({} days, {} invoices)",
                     r.as_of, r.from, r.as_of, r.period_days, r.invoices
                 );
             }
-            print(a.format.format, &r, &r.rows)?;
+            // JSON carries the aged balance inside the report; table and
+            // CSV print it after the KPIs.
+            print(format, &r, &r.rows)?;
+            if let Some(aged) = r.aging.as_ref().filter(|_| format != super::output::Format::Json) {
+                println!();
+                super::print_aging(format, aged)?;
+            }
         }
         (None, Some(_)) => {
             return Err(super::CliError::input(
