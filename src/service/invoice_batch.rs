@@ -166,7 +166,7 @@ fn existing_by_number(
     conn: &mut DbConnection,
     resolved: &[Resolved],
     valid: &[ValidInvoice],
-) -> Result<HashMap<(String, String), InvoiceRow>, ServiceError> {
+) -> Result<Vec<InvoiceRow>, ServiceError> {
     let mut by_seller: HashMap<&str, Vec<&str>> = HashMap::new();
     for (r, v) in resolved.iter().zip(valid) {
         by_seller
@@ -174,7 +174,7 @@ fn existing_by_number(
             .or_default()
             .push(v.number.as_str());
     }
-    let mut found = HashMap::new();
+    let mut found = Vec::new();
     for (seller, numbers) in by_seller {
         for chunk in numbers.chunks(900) {
             let rows: Vec<InvoiceRow> = match &mut *conn {
@@ -198,9 +198,7 @@ fn existing_by_number(
                 .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(chunk)
                 .load(c)?,
             };
-            for row in rows {
-                found.insert((row.seller_id.clone(), row.number.clone()), row);
-            }
+            found.extend(rows);
         }
     }
     Ok(found)
@@ -212,18 +210,36 @@ pub(crate) fn record_valid(
     valid: &[ValidInvoice],
 ) -> Result<Vec<Recorded>, ServiceError> {
     let resolved = resolve_parties(conn, valid)?;
-    let mut existing = existing_by_number(conn, &resolved, valid)?;
+    let stored = existing_by_number(conn, &resolved, valid)?;
+    // Each number of the batch, by seller: a row already stored (a replay)
+    // or one this batch writes. Rows are kept once, in `stored` or
+    // `new_rows`, and moved into the answer at the end.
+    let mut by_number: HashMap<(&str, &str), Slot> = stored
+        .iter()
+        .enumerate()
+        .map(|(k, row)| {
+            (
+                (row.seller_id.as_str(), row.number.as_str()),
+                Slot::Stored(k),
+            )
+        })
+        .collect();
     let created_at = now();
-    let mut results: Vec<(RecordStatus, InvoiceRow)> = Vec::with_capacity(valid.len());
-    let mut new_rows: Vec<InvoiceRow> = Vec::new();
+    let mut slots: Vec<(RecordStatus, Slot)> = Vec::with_capacity(valid.len());
+    let mut new_rows: Vec<InvoiceRow> = Vec::with_capacity(valid.len());
     let mut entries = PreparedEntries::with_capacity(valid.len());
-    let mut credit_links: Vec<(usize, String)> = Vec::new();
+    // (batch item, new row, credited invoice number)
+    let mut credit_links: Vec<(usize, usize, String)> = Vec::new();
     for (i, (v, r)) in valid.iter().zip(&resolved).enumerate() {
         let hash = v.content_hash(&r.seller_id, &r.buyer_id);
-        let key = (r.seller_id.clone(), v.number.clone());
-        if let Some(row) = existing.get(&key) {
+        let key = (r.seller_id.as_str(), v.number.as_str());
+        if let Some(&slot) = by_number.get(&key) {
+            let row = match slot {
+                Slot::Stored(k) => &stored[k],
+                Slot::New(k) => &new_rows[k],
+            };
             if row.content_hash == hash {
-                results.push((RecordStatus::Unchanged, row.clone()));
+                slots.push((RecordStatus::Unchanged, slot));
                 continue;
             }
             return Err(ServiceError::conflict(
@@ -311,12 +327,13 @@ pub(crate) fn record_valid(
                     .map_err(|e| e.at(&format!("[{i}]")))?;
             }
         }
+        let k = new_rows.len();
         if let Some(target) = &v.credited_invoice {
-            credit_links.push((results.len(), target.clone()));
+            credit_links.push((i, k, target.clone()));
         }
-        existing.insert(key, row.clone());
-        new_rows.push(row.clone());
-        results.push((RecordStatus::Created, row));
+        by_number.insert(key, Slot::New(k));
+        new_rows.push(row);
+        slots.push((RecordStatus::Created, Slot::New(k)));
     }
     match conn {
         DbConnection::Sqlite(_) => {
@@ -329,35 +346,48 @@ pub(crate) fn record_valid(
     insert_prepared(conn, &entries)?;
     // An invoice for an order whose cover was held consumes the hold; most
     // batches have none to consume, so one look first.
-    let ordered = results
-        .iter()
-        .any(|(status, row)| *status == RecordStatus::Created && row.order_reference.is_some());
+    let ordered = new_rows.iter().any(|row| row.order_reference.is_some());
     if ordered && super::cover::any_active_hold(conn)? {
-        consume_batch_holds(conn, &results)?;
+        consume_batch_holds(conn, &new_rows)?;
     }
-    for (pos, target) in credit_links {
-        let credit_note = results[pos].1.clone();
-        let updated = apply_credit_note(conn, &credit_note, &target)
-            .map_err(|e| e.at(&format!("[{pos}].credited_invoice")))?;
-        results[pos].1 = updated;
+    for (i, k, target) in credit_links {
+        new_rows[k] = apply_credit_note(conn, &new_rows[k], &target)
+            .map_err(|e| e.at(&format!("[{i}].credited_invoice")))?;
     }
-    results
-        .into_iter()
-        .map(|(status, row)| {
-            Ok(Recorded {
-                status,
-                invoice: to_invoice(row)?,
-            })
-        })
-        .collect()
+    // Backwards, so a replay of a row this batch wrote (always after it)
+    // copies the row before its own item moves it out.
+    let mut new_rows: Vec<Option<InvoiceRow>> = new_rows.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    for (status, slot) in slots.into_iter().rev() {
+        let row = match (status, slot) {
+            (_, Slot::Stored(k)) => Some(stored[k].clone()),
+            (RecordStatus::Created, Slot::New(k)) => new_rows[k].take(),
+            (RecordStatus::Unchanged, Slot::New(k)) => new_rows[k].clone(),
+        }
+        .ok_or_else(|| ServiceError::conflict("internal", "a recorded row was answered twice"))?;
+        out.push(Recorded {
+            status,
+            invoice: to_invoice(row)?,
+        });
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Where a batch item's row is: among the rows read from the store, or the
+/// rows the batch writes.
+#[derive(Clone, Copy)]
+enum Slot {
+    Stored(usize),
+    New(usize),
 }
 
 fn consume_batch_holds(
     conn: &mut DbConnection,
-    results: &[(RecordStatus, InvoiceRow)],
+    created: &[InvoiceRow],
 ) -> Result<(), ServiceError> {
-    for (status, row) in results {
-        if let (RecordStatus::Created, Some(order)) = (status, &row.order_reference) {
+    for row in created {
+        if let Some(order) = &row.order_reference {
             if row.kind == InvoiceKind::Invoice.as_str() {
                 super::cover::consume_holds(conn, &row.buyer_id, order, &row.id)?;
             }
