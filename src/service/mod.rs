@@ -12,6 +12,7 @@ pub mod factoring;
 pub mod imports;
 pub mod insurance;
 pub mod insurer_calls;
+mod invoice_batch;
 pub mod invoices;
 pub mod keys;
 pub mod kpi;

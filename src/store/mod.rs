@@ -5,6 +5,7 @@
 //! need a backend's own features (multi-row inserts) go through
 //! [`on_backend!`], which compiles the same code once per backend.
 
+mod checkpoint;
 pub mod factoring_rows;
 pub mod pg_bulk;
 pub mod rows;
@@ -218,6 +219,12 @@ fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), StoreError> {
         "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
          PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
     )?;
+    // Checkpoints are the store's checkpointer thread's job; a writer does
+    // one itself only past this backstop (see `checkpoint`).
+    conn.batch_execute(&format!(
+        "PRAGMA wal_autocheckpoint = {};",
+        checkpoint::WRITER_BACKSTOP_PAGES
+    ))?;
     Ok(())
 }
 
@@ -262,6 +269,8 @@ pub type PooledConn = r2d2::PooledConnection<DbManager>;
 pub struct Store {
     pool: Pool,
     url: DatabaseUrl,
+    /// SQLite file: the thread that checkpoints its WAL, while the store lives.
+    _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
 
 impl Store {
@@ -282,7 +291,17 @@ impl Store {
             .test_on_check_out(!url.is_sqlite())
             .connection_timeout(Duration::from_secs(15))
             .build(DbManager { url: url.clone() })?;
-        Ok(Store { pool, url })
+        let checkpointer = match &url {
+            DatabaseUrl::Sqlite(path) => {
+                checkpoint::Checkpointer::start(path.clone()).map(std::sync::Arc::new)
+            }
+            _ => None,
+        };
+        Ok(Store {
+            pool,
+            url,
+            _checkpointer: checkpointer,
+        })
     }
 
     pub fn url(&self) -> &DatabaseUrl {

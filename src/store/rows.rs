@@ -129,7 +129,6 @@ pub struct NewEntryRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = journal_lines, treat_none_as_default_value = false)]
 pub struct LineRow {
-    pub id: i64,
     pub entry_id: String,
     pub line_no: i32,
     pub account: String,

@@ -124,8 +124,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    journal_lines (id) {
-        id -> BigInt,
+    /// Keyed by (entry_id, line_no) on both backends. SQLite's table still
+    /// has its rowid alias `id` (a rowid table measured faster there than
+    /// WITHOUT ROWID); nothing reads it, so it is not declared here.
+    journal_lines (entry_id, line_no) {
         entry_id -> Text,
         line_no -> Integer,
         account -> Text,

@@ -25,6 +25,7 @@ mod insurance;
 mod insurance_terms;
 mod intake_formats;
 mod ledger;
+mod ledger_guards;
 mod outbox;
 mod outbox_http;
 mod outbox_kill;
