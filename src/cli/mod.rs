@@ -590,7 +590,10 @@ fn print_entry(format: Format, entry: &factorgate::service::ledger::Entry) -> Cl
     Ok(())
 }
 
-pub(crate) fn print_aging(format: Format, report: &factorgate::domain::aging::AgedBalance) -> CliResult {
+pub(crate) fn print_aging(
+    format: Format,
+    report: &factorgate::domain::aging::AgedBalance,
+) -> CliResult {
     if format == Format::Json {
         serde_json::to_writer_pretty(std::io::stdout().lock(), report)?;
         println!();

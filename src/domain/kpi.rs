@@ -19,7 +19,6 @@
 
 use std::collections::BTreeMap;
 
-
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;

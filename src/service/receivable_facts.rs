@@ -27,8 +27,8 @@ use diesel::prelude::*;
 
 use super::ServiceError;
 use crate::money::Currency;
-use crate::store::schema::{allocations, disputes, invoices, payments};
 use crate::store::scan::{ScanDate, ScanText};
+use crate::store::schema::{allocations, disputes, invoices, payments};
 use crate::store::DbConnection;
 
 /// What is asked: the state at the end of `as_of`, and the flows of
@@ -173,7 +173,10 @@ fn open_disputes(
     Ok(out)
 }
 
-fn currency_of(code: &str, cache: &mut Option<(String, Currency)>) -> Result<Currency, ServiceError> {
+fn currency_of(
+    code: &str,
+    cache: &mut Option<(String, Currency)>,
+) -> Result<Currency, ServiceError> {
     if let Some((c, cur)) = cache {
         if c == code {
             return Ok(*cur);

@@ -6,16 +6,14 @@ use std::io::Write;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use super::receivable_facts::{CreditAtCut, Cut, CutReader, InvoiceAtCut};
 use super::{Context, ServiceError};
 use crate::domain::aging::{AgedBalance, AgedBook, AgingBuckets, OpenItem};
-use super::receivable_facts::{CreditAtCut, Cut, CutReader, InvoiceAtCut};
 use crate::error::ErrorCode;
 use crate::formats::fec::{write_fec, FecRecord};
 use crate::money::{Currency, Money};
 use crate::store::rows::{EntryRow, LineRow};
-use crate::store::schema::{
-    buyers, journal_entries, journal_lines, journals,
-};
+use crate::store::schema::{buyers, journal_entries, journal_lines, journals};
 use crate::store::DbConnection;
 
 /// Aged balance [balance âgée] as it stood at the end of `as_of`: invoices

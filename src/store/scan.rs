@@ -36,7 +36,9 @@ impl FromSql<Text, Sqlite> for ScanText {
 
 impl FromSql<Text, Pg> for ScanText {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
-        Ok(ScanText(InlineKey::new(std::str::from_utf8(value.as_bytes())?)))
+        Ok(ScanText(InlineKey::new(std::str::from_utf8(
+            value.as_bytes(),
+        )?)))
     }
 }
 
@@ -84,7 +86,14 @@ mod tests {
             assert_eq!(iso_date(s), expected, "{s}");
         }
         // Not dates: left to diesel's reading, which refuses them.
-        for s in ["2025-02-29", "2026-13-01", "2026-9-30", "2026/09/30", "20260930", ""] {
+        for s in [
+            "2025-02-29",
+            "2026-13-01",
+            "2026-9-30",
+            "2026/09/30",
+            "20260930",
+            "",
+        ] {
             assert_eq!(iso_date(s), None, "{s}");
         }
     }

@@ -107,7 +107,10 @@ async fn disputes_penalties_and_kpis_over_http() {
             .expect(200);
         assert_eq!(r["rows"][0]["outstanding"]["amount"], "10500.00");
         assert_eq!(r["aging"]["labels"][1], "1-30");
-        assert_eq!(r["aging"]["totals"][0]["buckets"], json!([0, 1_050_000, 0, 0, 0]));
+        assert_eq!(
+            r["aging"]["totals"][0]["buckets"],
+            json!([0, 1_050_000, 0, 0, 0])
+        );
         assert_eq!(r["aging"]["rows"][0]["buyer_id"], buyer.as_str());
         api.send(get(
             "/v1/reports/kpi?from=2026-01-01&to=2026-02-28&aging=true",

@@ -10,12 +10,12 @@ use factorgate::money::Currency;
 use factorgate::service::invoices::{
     get_invoice, list_invoices, record_invoice, record_invoices, InvoiceFilter, RecordStatus,
 };
+use factorgate::service::kpi::snapshot;
 use factorgate::service::ledger::{
     buyer_receivable_balance, entries_for_event, reverse_entry, trial_balance_as_of,
 };
 use factorgate::service::parties::{create_buyer, create_seller};
 use factorgate::service::payments::{list_payments, record_payment, PaymentFilter};
-use factorgate::service::kpi::snapshot;
 use factorgate::service::reports::aging;
 use factorgate::store::DbConnection;
 use rand::{Rng, SeedableRng};

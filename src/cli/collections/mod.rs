@@ -3,9 +3,9 @@
 
 use chrono::{NaiveDate, Utc};
 use clap::Args;
+use factorgate::domain::aging::AgingBuckets;
 use factorgate::domain::kpi::{KpiRow, KpiScope};
 use factorgate::money::Money;
-use factorgate::domain::aging::AgingBuckets;
 use factorgate::service::kpi::{kpi_trends, snapshot};
 use factorgate::service::penalties::{invoice_penalties, list_penalties, penalty_of, PenaltyLine};
 use factorgate::service::risk::{risk_scores, BuyerRisk};
@@ -142,7 +142,11 @@ pub fn run_kpi(conn: &mut DbConnection, buckets: &AgingBuckets, a: &KpiArgs) -> 
             // JSON carries the aged balance inside the report; table and
             // CSV print it after the KPIs.
             print(format, &r, &r.rows)?;
-            if let Some(aged) = r.aging.as_ref().filter(|_| format != super::output::Format::Json) {
+            if let Some(aged) = r
+                .aging
+                .as_ref()
+                .filter(|_| format != super::output::Format::Json)
+            {
                 println!();
                 super::print_aging(format, aged)?;
             }
