@@ -219,11 +219,6 @@ fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), StoreError> {
         "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
          PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
     )?;
-    // Reads through a memory map instead of a copy per page read: a report
-    // scanning a million invoices spent 5 % of its time in those copies.
-    // SQLite caps the map at its compile-time maximum (2 GB by default);
-    // writes still go through the WAL.
-    conn.batch_execute("PRAGMA mmap_size = 2147418112;")?;
     // Checkpoints are the store's checkpointer thread's job; a writer does
     // one itself only past this backstop (see `checkpoint`).
     conn.batch_execute(&format!(
