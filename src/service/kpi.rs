@@ -11,11 +11,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::receivable_facts::{Cut, CutReader, InvoiceAtCut};
-use super::reports::{add_credit, add_invoice};
+use super::reports::{add_invoice, finish_with_credits};
 use super::ServiceError;
 use crate::domain::aging::{AgedBalance, AgedBook, AgingBuckets};
 use crate::domain::kpi::{InvoiceFacts, KpiBook, KpiPeriod, KpiRow};
-use crate::error::ErrorCode;
 use crate::store::DbConnection;
 
 /// Length of the flow period when none is given: the 90 days up to as-of.
@@ -84,13 +83,7 @@ pub fn snapshot(
         }
     })?;
     let aging = match aged {
-        Some(mut a) => {
-            reader.credits(conn, |c| add_credit(&mut a, c))?;
-            Some(
-                a.finish()
-                    .map_err(|e| ServiceError::invalid(e.code(), "", e.to_string()))?,
-            )
-        }
+        Some(a) => Some(finish_with_credits(conn, &reader, a)?),
         None => None,
     };
     Ok(KpiReport {

@@ -34,6 +34,16 @@ pub fn aging(
     let mut book = AgedBook::new(as_of, buckets.clone());
     let reader = CutReader::new(conn, cut, buyer_id)?;
     reader.invoices(conn, |i| add_invoice(&mut book, i))?;
+    finish_with_credits(conn, &reader, book)
+}
+
+/// The last step of an aged balance whose invoices were added: the credits
+/// left to buyers at the same cut, then the rows.
+pub(crate) fn finish_with_credits(
+    conn: &mut DbConnection,
+    reader: &CutReader<'_>,
+    mut book: AgedBook,
+) -> Result<AgedBalance, ServiceError> {
     reader.credits(conn, |c| add_credit(&mut book, c))?;
     book.finish().map_err(money_error)
 }
@@ -53,7 +63,7 @@ pub(crate) fn add_invoice(book: &mut AgedBook, i: &InvoiceAtCut<'_>) -> Result<(
 }
 
 /// A credit left to the buyer, negative, in the bucket of its own date.
-pub(crate) fn add_credit(book: &mut AgedBook, c: &CreditAtCut<'_>) -> Result<(), ServiceError> {
+fn add_credit(book: &mut AgedBook, c: &CreditAtCut<'_>) -> Result<(), ServiceError> {
     book.add(&OpenItem {
         buyer_id: c.buyer_id,
         due_date: c.dated,
