@@ -7,11 +7,19 @@ use clap::Parser;
 use cli::{App, Cli, CliError, CliResult, LogFormat};
 
 fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_env("FACTORGATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // FACTORGATE_LOG_SPANS=close: one line per span as it ends, with its
+    // busy and idle time (where a long command spends its time).
+    let spans = match std::env::var("FACTORGATE_LOG_SPANS").as_deref() {
+        Ok("close") => FmtSpan::CLOSE,
+        _ => FmtSpan::NONE,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(spans)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),

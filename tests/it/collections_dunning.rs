@@ -330,3 +330,63 @@ fn e_mails_are_recorded_first_and_sent_when_a_server_is_there() {
         assert_eq!(actions(conn, Some("sent"))[0].attempts, 2);
     }
 }
+
+#[test]
+fn letters_that_cannot_be_written_wait_failed_and_are_written_by_the_next_delivery() {
+    for db in backends() {
+        let mut c = db.store.conn().unwrap();
+        let conn = &mut *c;
+        ecb_rates(conn);
+        let scratch = tempfile::tempdir().unwrap();
+        // A file where the letters folder should be: no letter can be written.
+        let blocked = scratch.path().join("not-a-folder");
+        std::fs::write(&blocked, "x").unwrap();
+        let (s, b) = seller_and_buyer(conn, "Martin SAS", "FR");
+        let numbers = ["L-1", "L-2", "L-3"];
+        for n in numbers {
+            invoice(&db, conn, (&s, &b), n, "2026-01-05", "2026-02-03", "1000.00");
+        }
+        // On 4 March the three are 29 days late: overdue rate 100 % = class
+        // B, plan "standard", whose step reached at D+20 is the formal
+        // notice, a letter.
+        let r = run_dunning(conn, &settings(None, &blocked), d(2026, 3, 4)).unwrap();
+        assert_eq!(r.created, 3);
+        assert_eq!((r.delivery.written, r.delivery.failed), (0, 3));
+        let failed = actions(conn, Some("failed"));
+        assert_eq!(failed.len(), 3);
+        for a in &failed {
+            assert_eq!(a.channel, "formal_notice");
+            assert_eq!(a.attempts, 1);
+            assert!(
+                a.last_error.as_deref().unwrap_or("").contains("not-a-folder"),
+                "{:?}",
+                a.last_error
+            );
+            assert_eq!(a.file_path, None);
+        }
+        // With a folder that can be written, the next delivery writes each
+        // letter once, into the run day's folder, naming its invoice.
+        let letters = scratch.path().join("letters");
+        let rep = deliver_pending(conn, &settings(None, &letters)).unwrap();
+        assert_eq!((rep.written, rep.failed), (3, 0));
+        let written = actions(conn, Some("written"));
+        assert_eq!(written.len(), 3);
+        let mut seen: Vec<String> = Vec::new();
+        for a in &written {
+            assert_eq!(a.attempts, 2);
+            assert_eq!(a.last_error, None);
+            let path = std::path::PathBuf::from(a.file_path.as_deref().unwrap());
+            assert_eq!(path.parent(), Some(letters.join("2026-03-04").as_path()));
+            let html = std::fs::read_to_string(&path).unwrap();
+            let named: Vec<&str> = numbers.into_iter().filter(|n| html.contains(n)).collect();
+            assert_eq!(named.len(), 1, "{}", path.display());
+            seen.push(named[0].to_string());
+        }
+        seen.sort();
+        assert_eq!(seen, numbers);
+        assert_eq!(std::fs::read_dir(letters.join("2026-03-04")).unwrap().count(), 3);
+        // Nothing waits any more.
+        let again = deliver_pending(conn, &settings(None, &letters)).unwrap();
+        assert_eq!((again.written, again.failed), (0, 0));
+    }
+}

@@ -118,6 +118,7 @@ pub fn run_dunning(
         .unwrap_or(0)
         .min(0);
     let reach = as_of - chrono::Duration::days(i64::from(earliest));
+    let select = tracing::info_span!("dunning_select").entered();
     let rows: Vec<CandidateTuple> = invoices::table
         .filter(
             invoices::kind
@@ -195,8 +196,11 @@ pub fn run_dunning(
         due.push((c, plan_id.clone(), step));
     }
     drop(existing);
+    drop(select);
 
-    let actions = prepare(conn, &due, as_of)?;
+    let actions = tracing::info_span!("dunning_prepare", due = due.len())
+        .in_scope(|| prepare(conn, &due, as_of))?;
+    let record = tracing::info_span!("dunning_record").entered();
     // The run read what exists before this transaction; a run in parallel
     // that recorded the same steps first makes this one fail whole on the
     // unique (invoice, plan, step), and the next run creates nothing twice.
@@ -218,6 +222,7 @@ pub fn run_dunning(
             .or_default() += 1;
     }
     tracing::info!(created = report.created, "dunning actions recorded");
+    drop(record);
     report.delivery = deliver_pending(conn, settings)?;
     Ok(report)
 }
