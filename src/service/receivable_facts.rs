@@ -232,6 +232,14 @@ impl<'b> CutReader<'b> {
     }
 }
 
+/// Rows handed from the reading thread to the adding one at a time.
+const ROWS_PER_HANDOFF: usize = 2048;
+
+/// Two threads share the pass: one reads and decodes the rows (SQLite's
+/// B-tree walk or libpq's parsing, then diesel's columns), the other puts
+/// back the later allocations and calls `f` (hash probes, accumulators).
+/// One connection reads, so the pass sees one snapshot; on two cores the
+/// halves overlap.
 fn for_each_invoice(
     conn: &mut DbConnection,
     reader: &CutReader<'_>,
@@ -244,7 +252,13 @@ fn for_each_invoice(
         let (id, buyer, seller, code, issued, due, gross, prepaid, open) = row;
         let payable = gross - prepaid;
         let settled_now = payable - open;
-        let l = later.by_invoice.get(id.as_str());
+        // Allocations are positive (a CHECK on the table): an invoice with
+        // nothing settled has none, later or not, and is not looked up.
+        let l = if settled_now == 0 {
+            None
+        } else {
+            later.by_invoice.get(id.as_str())
+        };
         let settled_by_as_of = settled_now - l.map_or(0, |l| l.after_as_of);
         f(&InvoiceAtCut {
             buyer_id: buyer.as_str(),
@@ -260,6 +274,34 @@ fn for_each_invoice(
             disputed: disputed.get(id.as_str()).copied().unwrap_or(0),
         })
     };
+    let (rows_out, rows_in) =
+        std::sync::mpsc::sync_channel::<Vec<InvoiceFactsRow>>(4);
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || read_invoice_rows(conn, cut, buyer_id, rows_out));
+        let added = rows_in
+            .iter()
+            .try_for_each(|rows| rows.into_iter().try_for_each(&mut visit));
+        // Stops the reader at its next hand-off if `f` failed.
+        drop(rows_in);
+        let read = reading.join().unwrap_or_else(|_| {
+            Err(ServiceError::conflict(
+                "internal",
+                "the invoice reading thread panicked",
+            ))
+        });
+        read.and(added)
+    })
+}
+
+/// Reads the invoices at the cut and hands them over in batches; returns
+/// early, without error, when the other side has stopped listening.
+fn read_invoice_rows(
+    conn: &mut DbConnection,
+    cut: Cut,
+    buyer_id: Option<&str>,
+    rows_out: std::sync::mpsc::SyncSender<Vec<InvoiceFactsRow>>,
+) -> Result<(), ServiceError> {
+    let mut batch = Vec::with_capacity(ROWS_PER_HANDOFF);
     crate::on_backend!(&mut *conn, |c| {
         let mut q = invoices::table
             .filter(invoices::kind.eq("invoice"))
@@ -281,9 +323,19 @@ fn for_each_invoice(
             q = q.filter(invoices::buyer_id.eq(b));
         }
         for row in q.load_iter::<InvoiceFactsRow, DefaultLoadingMode>(c)? {
-            visit(row?)?;
+            batch.push(row?);
+            if batch.len() == ROWS_PER_HANDOFF {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_HANDOFF));
+                if rows_out.send(full).is_err() {
+                    return Ok(());
+                }
+            }
         }
     });
+    if !batch.is_empty() {
+        // A closed channel means the other side stopped: nothing to report.
+        let _ = rows_out.send(batch);
+    }
     Ok(())
 }
 

@@ -29,6 +29,7 @@ mod ledger_guards;
 mod outbox;
 mod outbox_http;
 mod outbox_kill;
+mod receivable_facts;
 mod sandbox_cli;
 mod statement_factoring;
 mod statements;
