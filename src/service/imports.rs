@@ -158,28 +158,25 @@ pub fn import_documents<I>(
     progress: &mut dyn FnMut(usize),
 ) -> FileReport
 where
-    I: Iterator<Item = Result<EInvoice, DocumentError>>,
+    I: Iterator<Item = Result<EInvoice, DocumentError>> + Send,
 {
     let batch = batch.max(1);
     let outcome = write_tx(conn, |conn| {
-        let mut tally = Tally::default();
-        let mut resolved = Resolved::default();
-        let mut pending: Vec<MappedInvoice> = Vec::with_capacity(batch.min(DEFAULT_BATCH));
-        for (index, doc) in documents.enumerate() {
-            let doc = doc.map_err(|e| Failure::Document(index, e))?;
-            let mapped = map_document(&doc).map_err(|e| Failure::Document(index, e))?;
-            pending.push(mapped);
-            if pending.len() == batch {
+        // Reading and mapping run on a thread of their own, a batch ahead
+        // of the recording: on two cores the CSV/XML parsing of the next
+        // batch overlaps the database work of this one.
+        std::thread::scope(|scope| {
+            let (batches_out, batches_in) = std::sync::mpsc::sync_channel(2);
+            scope.spawn(move || read_batches(documents, batch, batches_out));
+            let mut tally = Tally::default();
+            let mut resolved = Resolved::default();
+            for pending in batches_in.iter() {
+                let pending = pending?;
                 record_batch(conn, ctx, &mut resolved, &mut tally, &pending)?;
-                pending.clear();
                 progress(tally.invoices);
             }
-        }
-        if !pending.is_empty() {
-            record_batch(conn, ctx, &mut resolved, &mut tally, &pending)?;
-            progress(tally.invoices);
-        }
-        Ok::<Tally, Failure>(tally)
+            Ok::<Tally, Failure>(tally)
+        })
     });
     let mut report = FileReport::new(file, Some(format));
     match outcome {
@@ -220,6 +217,46 @@ where
         }
     }
     report
+}
+
+/// Reads and maps the documents, handing them over `batch` at a time; the
+/// first document that cannot be read or mapped ends the stream with its
+/// error. Returns early when the recording side has stopped listening.
+fn read_batches<I>(
+    documents: I,
+    batch: usize,
+    batches_out: std::sync::mpsc::SyncSender<Result<Vec<MappedInvoice>, Failure>>,
+) where
+    I: Iterator<Item = Result<EInvoice, DocumentError>>,
+{
+    let mut pending: Vec<MappedInvoice> = Vec::with_capacity(batch.min(DEFAULT_BATCH));
+    for (index, doc) in documents.enumerate() {
+        let mapped = doc
+            .and_then(|doc| map_document(&doc))
+            .map_err(|e| Failure::Document(index, e));
+        match mapped {
+            Ok(m) => {
+                pending.push(m);
+                if pending.len() == batch {
+                    let full = std::mem::replace(
+                        &mut pending,
+                        Vec::with_capacity(batch.min(DEFAULT_BATCH)),
+                    );
+                    if batches_out.send(Ok(full)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(failure) => {
+                // A closed channel: the recording side already failed.
+                let _ = batches_out.send(Err(failure));
+                return;
+            }
+        }
+    }
+    if !pending.is_empty() {
+        let _ = batches_out.send(Ok(pending));
+    }
 }
 
 fn record_batch(

@@ -160,7 +160,7 @@ pub struct ReadOptions {
     pub csv_mapping: csv::CsvMapping,
 }
 
-type Documents<'a> = Box<dyn Iterator<Item = Result<EInvoice, DocumentError>> + 'a>;
+type Documents<'a> = Box<dyn Iterator<Item = Result<EInvoice, DocumentError>> + Send + 'a>;
 
 /// Detects the format of `input` and reads its documents: UBL and CII one
 /// document; a Factur-X PDF the UBL/CII document it carries; CSV and JSON
@@ -170,7 +170,7 @@ type Documents<'a> = Box<dyn Iterator<Item = Result<EInvoice, DocumentError>> + 
 /// The first [`DETECT_BYTES`] are read ahead to detect the format and put
 /// back in front of the rest, so nothing is lost whatever the caller's
 /// buffer size.
-pub fn read_documents<'a, R: BufRead + 'a>(
+pub fn read_documents<'a, R: BufRead + Send + 'a>(
     mut input: R,
     options: &'a ReadOptions,
 ) -> Result<(Format, Documents<'a>), DocumentError> {
