@@ -281,9 +281,21 @@ mod tempfile_dir {
     }
 }
 
+/// A directory of this run's own: two benches at once (a PostgreSQL one
+/// wrote its CSV file to the shared temporary directory) never share a file.
+fn scratch_dir() -> Result<tempfile_dir::TempDir, CliError> {
+    let dir = std::env::temp_dir().join(format!(
+        "factorgate-bench-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(tempfile_dir::TempDir(dir))
+}
+
 fn scratch(database: Option<&str>) -> Result<Scratch, CliError> {
     match database.map(DatabaseUrl::parse).transpose()? {
         Some(DatabaseUrl::Postgres(admin)) => {
+            let dir = scratch_dir()?;
             let db = format!("fg_bench_{}", uuid::Uuid::now_v7().simple());
             let mut c = PgConnection::establish(&admin).map_err(|e| CliError {
                 code: "database_unavailable",
@@ -300,20 +312,16 @@ fn scratch(database: Option<&str>) -> Result<Scratch, CliError> {
             Ok(Scratch {
                 url,
                 drop_pg: Some((admin, db)),
-                _dir: None,
+                _dir: Some(dir),
             })
         }
         _ => {
-            let dir = std::env::temp_dir().join(format!(
-                "factorgate-bench-{}",
-                uuid::Uuid::now_v7().simple()
-            ));
-            std::fs::create_dir_all(&dir)?;
-            let url = format!("sqlite://{}", dir.join("bench.db").display());
+            let dir = scratch_dir()?;
+            let url = format!("sqlite://{}", dir.0.join("bench.db").display());
             Ok(Scratch {
                 url,
                 drop_pg: None,
-                _dir: Some(tempfile_dir::TempDir(dir)),
+                _dir: Some(dir),
             })
         }
     }
@@ -334,8 +342,7 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> CliResult {
     } else {
         "postgres"
     };
-    // Where the CSV scenarios write their file: the scratch directory, or
-    // the system's temporary one beside a PostgreSQL scratch database.
+    // Where the CSV scenarios write their file: the run's scratch directory.
     let dir = scratch
         ._dir
         .as_ref()
