@@ -8,15 +8,16 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::invoices::{record_valid, RecordStatus};
-use super::parties::{find_buyer_id_by_legal_id, find_seller, insert_buyer};
-use super::{Context, ServiceError};
-use crate::domain::ids::LegalId;
+use super::parties::{find_buyer_id_by_legal_id, find_seller, normalize_legal_id};
+use super::{new_id, now, Context, ServiceError};
+use crate::domain::ids::{LegalId, LegalIdScheme};
 use crate::domain::intake::{map_document, BuyerIdentity, MappedInvoice, SellerKeys};
 use crate::domain::invoice::{BuyerRef, InvoiceKind, ValidInvoice};
-use crate::domain::party::{LegalIdInput, ValidBuyer};
+use crate::domain::party::LegalIdInput;
 use crate::error::ErrorCode;
 use crate::formats::einvoice::{DocumentError, EInvoice};
-use crate::store::schema::{buyers, invoices};
+use crate::store::rows::{BuyerRow, LegalIdRow};
+use crate::store::schema::{buyer_legal_ids, buyers, invoices};
 use crate::store::{write_tx, DbConnection};
 
 /// Invoices recorded per batch inside a file's transaction.
@@ -144,6 +145,73 @@ struct Resolved {
     /// (seller id, number) of the file's invoices so far, for credit notes
     /// that reference an invoice of the same file.
     numbers: HashSet<(String, String)>,
+    /// Each legal id looked up in this file (normalized): its buyer, or
+    /// `None` when no buyer holds it. Filled a batch at a time, and by the
+    /// buyers this file creates.
+    owners: HashMap<(LegalIdScheme, String), Option<String>>,
+    /// Buyers created by the batch being resolved, written before its
+    /// invoices.
+    new_buyers: Vec<BuyerRow>,
+    new_legal_ids: Vec<LegalIdRow>,
+}
+
+/// Looks up, in one query per scheme and 900 values, the legal ids of the
+/// batch's buyers not resolved yet (one query per id and buyer cost an
+/// import of 100,000 new buyers 400,000 round trips on PostgreSQL).
+fn look_up_legal_ids(
+    conn: &mut DbConnection,
+    resolved: &mut Resolved,
+    batch: &[MappedInvoice],
+) -> Result<(), ServiceError> {
+    let mut wanted: HashMap<LegalIdScheme, Vec<String>> = HashMap::new();
+    for m in batch {
+        if resolved.buyers.contains_key(&m.buyer.key()) {
+            continue;
+        }
+        for id in m.buyer.verified.iter().chain(&m.buyer.unverified) {
+            let value = normalize_legal_id(id.scheme, &id.value);
+            if !resolved.owners.contains_key(&(id.scheme, value.clone())) {
+                wanted.entry(id.scheme).or_default().push(value);
+            }
+        }
+    }
+    for (scheme, mut values) in wanted {
+        values.sort_unstable();
+        values.dedup();
+        for chunk in values.chunks(900) {
+            let found: Vec<(String, String)> = buyer_legal_ids::table
+                .filter(
+                    buyer_legal_ids::scheme
+                        .eq(scheme.as_str())
+                        .and(buyer_legal_ids::value.eq_any(chunk)),
+                )
+                .select((buyer_legal_ids::value, buyer_legal_ids::buyer_id))
+                .load(conn)?;
+            for value in chunk {
+                resolved.owners.insert((scheme, value.clone()), None);
+            }
+            for (value, owner) in found {
+                resolved.owners.insert((scheme, value), Some(owner));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the buyers the batch created, with their legal ids: two
+/// multi-row inserts.
+fn write_new_buyers(conn: &mut DbConnection, resolved: &mut Resolved) -> Result<(), ServiceError> {
+    if !resolved.new_buyers.is_empty() {
+        crate::insert_rows!(conn, buyers::table, resolved.new_buyers.as_slice())?;
+        crate::insert_rows!(
+            conn,
+            buyer_legal_ids::table,
+            resolved.new_legal_ids.as_slice()
+        )?;
+    }
+    resolved.new_buyers.clear();
+    resolved.new_legal_ids.clear();
+    Ok(())
 }
 
 /// Records the documents of one file, whole or not at all. `progress` is
@@ -267,6 +335,7 @@ fn record_batch(
     batch: &[MappedInvoice],
 ) -> Result<(), Failure> {
     let first = tally.invoices;
+    look_up_legal_ids(conn, resolved, batch).map_err(|e| Failure::Service(None, e))?;
     let mut valid: Vec<ValidInvoice> = Vec::with_capacity(batch.len());
     for (offset, m) in batch.iter().enumerate() {
         let index = first + offset;
@@ -297,6 +366,7 @@ fn record_batch(
         }
         valid.push(invoice);
     }
+    write_new_buyers(conn, resolved).map_err(|e| Failure::Service(None, e))?;
     let recorded = record_valid(conn, ctx, &valid).map_err(|e| {
         // record_valid names the item as "[i]..." within the batch.
         Failure::Service(None, e)
@@ -381,11 +451,18 @@ fn resolve_buyer(
     }
     let mut found: Option<(String, &LegalId)> = None;
     for id in identity.verified.iter().chain(&identity.unverified) {
-        let input = LegalIdInput {
-            scheme: id.scheme,
-            value: id.value.clone(),
+        let value = normalize_legal_id(id.scheme, &id.value);
+        let owner = match resolved.owners.get(&(id.scheme, value)) {
+            Some(owner) => owner.clone(),
+            None => find_buyer_id_by_legal_id(
+                conn,
+                &LegalIdInput {
+                    scheme: id.scheme,
+                    value: id.value.clone(),
+                },
+            )?,
         };
-        if let Some(owner) = find_buyer_id_by_legal_id(conn, &input)? {
+        if let Some(owner) = owner {
             match &found {
                 Some((other, by)) if *other != owner => {
                     return Err(ServiceError::Conflict {
@@ -414,16 +491,20 @@ fn resolve_buyer(
                 .optional()?
             {
                 Some(id) => id,
-                None => create(conn, identity)?,
+                None => create(resolved, identity)?,
             }
         }
-        None => create(conn, identity)?,
+        None => create(resolved, identity)?,
     };
     resolved.buyers.insert(key, buyer_id.clone());
     Ok(buyer_id)
 }
 
-fn create(conn: &mut DbConnection, identity: &BuyerIdentity) -> Result<String, ServiceError> {
+/// A new buyer for `identity`, kept in `resolved` until the batch writes
+/// it: its legal ids are known to belong to nobody (looked up above), and
+/// the database's unique key on them refuses a buyer another transaction
+/// created meanwhile.
+fn create(resolved: &mut Resolved, identity: &BuyerIdentity) -> Result<String, ServiceError> {
     let country = identity.country.clone().ok_or_else(|| ServiceError::Invalid {
         code: "buyer_country_missing",
         field: Some("buyer_country".into()),
@@ -432,11 +513,27 @@ fn create(conn: &mut DbConnection, identity: &BuyerIdentity) -> Result<String, S
             identity.name
         ),
     })?;
-    let valid = ValidBuyer {
+    let row = BuyerRow {
+        id: new_id(),
         name: identity.name.clone(),
         country,
-        legal_ids: identity.verified.clone(),
-        unverified_ids: identity.unverified.clone(),
+        created_at: now(),
     };
-    Ok(insert_buyer(conn, &valid)?.id)
+    let ids = (identity.verified.iter().map(|l| (l, 1)))
+        .chain(identity.unverified.iter().map(|l| (l, 0)));
+    for (l, verified) in ids {
+        resolved.owners.insert(
+            (l.scheme, normalize_legal_id(l.scheme, &l.value)),
+            Some(row.id.clone()),
+        );
+        resolved.new_legal_ids.push(LegalIdRow {
+            scheme: l.scheme.as_str().to_string(),
+            value: l.value.clone(),
+            buyer_id: row.id.clone(),
+            verified,
+        });
+    }
+    let id = row.id.clone();
+    resolved.new_buyers.push(row);
+    Ok(id)
 }

@@ -274,8 +274,7 @@ fn for_each_invoice(
             disputed: disputed.get(id.as_str()).copied().unwrap_or(0),
         })
     };
-    let (rows_out, rows_in) =
-        std::sync::mpsc::sync_channel::<Vec<InvoiceFactsRow>>(4);
+    let (rows_out, rows_in) = std::sync::mpsc::sync_channel::<Vec<InvoiceFactsRow>>(4);
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || read_invoice_rows(conn, cut, buyer_id, rows_out));
         let added = rows_in

@@ -344,7 +344,15 @@ fn letters_that_cannot_be_written_wait_failed_and_are_written_by_the_next_delive
         let (s, b) = seller_and_buyer(conn, "Martin SAS", "FR");
         let numbers = ["L-1", "L-2", "L-3"];
         for n in numbers {
-            invoice(&db, conn, (&s, &b), n, "2026-01-05", "2026-02-03", "1000.00");
+            invoice(
+                &db,
+                conn,
+                (&s, &b),
+                n,
+                "2026-01-05",
+                "2026-02-03",
+                "1000.00",
+            );
         }
         // On 4 March the three are 29 days late: overdue rate 100 % = class
         // B, plan "standard", whose step reached at D+20 is the formal
@@ -358,7 +366,10 @@ fn letters_that_cannot_be_written_wait_failed_and_are_written_by_the_next_delive
             assert_eq!(a.channel, "formal_notice");
             assert_eq!(a.attempts, 1);
             assert!(
-                a.last_error.as_deref().unwrap_or("").contains("not-a-folder"),
+                a.last_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("not-a-folder"),
                 "{:?}",
                 a.last_error
             );
@@ -384,7 +395,12 @@ fn letters_that_cannot_be_written_wait_failed_and_are_written_by_the_next_delive
         }
         seen.sort();
         assert_eq!(seen, numbers);
-        assert_eq!(std::fs::read_dir(letters.join("2026-03-04")).unwrap().count(), 3);
+        assert_eq!(
+            std::fs::read_dir(letters.join("2026-03-04"))
+                .unwrap()
+                .count(),
+            3
+        );
         // Nothing waits any more.
         let again = deliver_pending(conn, &settings(None, &letters)).unwrap();
         assert_eq!((again.written, again.failed), (0, 0));

@@ -429,3 +429,71 @@ fn a_french_export_is_read_through_its_mapping_file() {
         assert_eq!(av.due_date, av.issue_date);
     }
 }
+
+/// A CSV row for seller "durand" (SIREN 123456789) and the buyer named by
+/// `(name, siren, siret)`, of 120.00 (100.00 + 20.00 VAT).
+fn buyer_row(number: &str, name: &str, siren: &str, siret: &str) -> String {
+    format!(
+        "FR32123456789,123456789,Atelier Durand SAS,{number},380,2026-03-02,2026-04-01,,EUR,{name},FR,,{siren},{siret},,,,100.00,,,100.00,20.00,120.00,,,120.00,,,,,,,,\n"
+    )
+}
+
+const CSV_HEADER: &str = "seller_vat,seller_siren,seller_name,number,type_code,issue_date,due_date,payment_terms,currency,buyer_name,buyer_country,buyer_vat,buyer_siren,buyer_siret,buyer_gln,buyer_duns,buyer_lei,line_total,allowances,charges,net,tax,gross,prepaid,rounding,payable,buyer_reference,order_reference,credited_invoice,payee_name,payee_vat,payee_siren,seller_iban,profile\n";
+
+#[test]
+fn buyers_created_by_a_file_are_found_by_any_of_their_ids_and_ids_that_disagree_refuse_the_file() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        our_seller(conn, "durand", Some("123456789"), Some("FR32123456789"));
+        // Batches of 2 (import_with): the second row, in the same batch as
+        // the first, names the buyer the first one creates by its SIRET only.
+        let first = [
+            CSV_HEADER.to_string(),
+            buyer_row("B-1", "Beta SA", "732829320", "73282932000009"),
+            buyer_row("B-2", "Beta SA", "", "73282932000009"),
+            buyer_row("B-3", "Beta SA", "732829320", ""),
+        ]
+        .concat();
+        let report = import(conn, &db.ctx, "first.csv", first.as_bytes());
+        assert_eq!(
+            report.status,
+            FileStatus::Imported,
+            "{}: {report:?}",
+            db.name
+        );
+        let beta: Vec<String> = ["B-1", "B-2", "B-3"]
+            .iter()
+            .map(|n| by_number(conn, n).buyer_id)
+            .collect();
+        assert!(beta.iter().all(|b| *b == beta[0]), "{}: {beta:?}", db.name);
+        assert_eq!(counts(conn), (3, 1, 9), "{}", db.name);
+
+        // Row 2 names Gamma's SIREN (row 0 creates Gamma) and Beta's SIRET:
+        // the file is refused whole, Gamma included.
+        let second = [
+            CSV_HEADER.to_string(),
+            buyer_row("G-1", "Gamma SARL", "552081317", ""),
+            buyer_row("G-2", "Gamma SARL", "552081317", ""),
+            buyer_row("G-3", "Gamma SARL", "552081317", "73282932000009"),
+        ]
+        .concat();
+        let report = import(conn, &db.ctx, "second.csv", second.as_bytes());
+        assert_eq!(
+            report.status,
+            FileStatus::Refused,
+            "{}: {report:?}",
+            db.name
+        );
+        let problem = report.problem.expect("a problem");
+        assert_eq!(problem.code, "buyer_ids_disagree");
+        assert!(problem.message.contains(&beta[0]), "{}", problem.message);
+        assert_eq!(problem.invoice_index, Some(2));
+        assert_eq!(
+            counts(conn),
+            (3, 1, 9),
+            "{}: nothing of the second file",
+            db.name
+        );
+    }
+}

@@ -235,9 +235,11 @@ pub fn deliver_pending(
             .map_err(|e| format!("smtp.from: {e}"));
         transport(cfg).and_then(|t| from.map(|f| (t, f)))
     });
-    let waiting = dunning_actions::state.eq("to_send").or(dunning_actions::state
-        .eq("failed")
-        .and(dunning_actions::attempts.lt(settings.max_attempts)));
+    let waiting = dunning_actions::state
+        .eq("to_send")
+        .or(dunning_actions::state
+            .eq("failed")
+            .and(dunning_actions::attempts.lt(settings.max_attempts)));
     let mut pending: Vec<String> = dunning_actions::table
         .filter(waiting)
         .select(dunning_actions::id)
