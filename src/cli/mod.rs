@@ -114,7 +114,7 @@ pub struct App {
 
 pub fn settings(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Settings, CliError> {
     let explicit = std::env::var_os("FACTORGATE_CONFIG").is_some()
-        || cli.config != PathBuf::from("factorgate.toml");
+        || cli.config.as_path() != std::path::Path::new("factorgate.toml");
     let file = FileConfig::load(&cli.config, explicit)?;
     let (worker_enabled, poll_ms) = match &cli.command {
         Command::Serve(a) if a.no_worker => (Some(false), None),

@@ -288,7 +288,7 @@ fn luhn_ok(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn check_siren(value: &str) -> Result<(), LegalIdError> {
@@ -352,7 +352,7 @@ fn check_gln(value: &str) -> Result<(), LegalIdError> {
         .enumerate()
         .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 1 { 3 } else { 1 })
         .sum();
-    checked(sum % 10 == 0, scheme, value)
+    checked(sum.is_multiple_of(10), scheme, value)
 }
 
 /// One country's VAT number shape (after the two-letter prefix).

@@ -28,7 +28,7 @@ pub fn fx_series(from: &str, to: &str) -> String {
 fn bad(line: usize, message: String) -> ServiceError {
     ServiceError::invalid(
         "rates_invalid",
-        &format!("line {line}"),
+        format!("line {line}"),
         format!("line {line}: {message}"),
     )
 }

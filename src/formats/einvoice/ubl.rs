@@ -164,8 +164,6 @@ fn read_document<R: BufRead>(
     Ok(())
 }
 
-/// A child element's local name and attributes.
-
 fn attr(attrs: Vec<(String, String)>, name: &str) -> Option<String> {
     attrs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
