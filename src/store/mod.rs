@@ -333,10 +333,43 @@ impl Store {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = store.conn()?;
-            f(&mut conn)
+            let out = f(&mut conn);
+            if out.is_err() {
+                store.recheck(&mut conn);
+            }
+            out
         })
         .await
         .map_err(|e| E::from(StoreError::Connect(format!("worker stopped: {e}"))))?
+    }
+
+    /// Short read-only work (no write lock, no row lock: nothing it could
+    /// wait for) on SQLite runs on the calling thread when a connection is
+    /// free at once, sparing two thread hand-offs; otherwise, and on
+    /// PostgreSQL (a network round trip), as [`Store::run`].
+    pub async fn run_read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if self.url.is_sqlite() {
+            if let Some(mut conn) = self.pool.try_get() {
+                return f(&mut conn);
+            }
+        }
+        self.run(f).await
+    }
+
+    /// After a failed unit of work on PostgreSQL: a connection that no
+    /// longer answers (a server restart) is marked broken, so the pool
+    /// drops it instead of lending it again.
+    fn recheck(&self, conn: &mut DbConnection) {
+        if self.url.is_sqlite() || conn.batch_execute("SELECT 1").is_ok() {
+            return;
+        }
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .set_in_error();
     }
 }
 
