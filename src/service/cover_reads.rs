@@ -21,6 +21,7 @@ use diesel::sqlite::Sqlite;
 use super::parties::BuyerRef;
 use super::ServiceError;
 use crate::domain::cover::{DecisionKind, LimitDecision};
+use crate::store::schema::buyer_legal_ids;
 use crate::store::DbConnection;
 
 /// What changes between checks, read in one snapshot.
@@ -45,7 +46,10 @@ pub struct LiveInputs {
 }
 
 /// Reads the live inputs of a check. `Ok(None)` when the buyer is unknown.
-/// Without a policy (`None`) the buyer is still looked up.
+/// Without a policy (`None`) the buyer is still looked up. A bare legal id
+/// value (no scheme, not our id) is looked up on its own first: no index
+/// serves a search by value alone, and inside the statement its cost would
+/// make PostgreSQL plan every execution afresh instead of reusing one plan.
 pub fn read_live(
     conn: &mut DbConnection,
     buyer: &BuyerRef,
@@ -53,28 +57,53 @@ pub fn read_live(
     date: NaiveDate,
     moment: NaiveDateTime,
 ) -> Result<Option<LiveInputs>, ServiceError> {
-    let (scheme, value, ours, bare) = match buyer {
-        BuyerRef::Legal { scheme, value } => {
-            (Some(scheme.as_str()), Some(value.as_str()), None, None)
-        }
-        BuyerRef::OursOrBare { ours, bare } => {
-            (None, None, Some(ours.as_str()), Some(bare.as_str()))
-        }
-    };
     let (policy_id, currency) = policy.unwrap_or(("", ""));
-    let statement = LiveStatement {
-        scheme,
-        value,
-        ours,
-        bare,
+    let mut statement = LiveStatement {
+        scheme: None,
+        value: None,
+        ours: None,
         policy_id,
         currency,
         date,
         moment,
     };
+    match buyer {
+        BuyerRef::Legal { scheme, value } => {
+            statement.scheme = Some(scheme.as_str());
+            statement.value = Some(value.as_str());
+        }
+        BuyerRef::OursOrBare { ours, .. } => statement.ours = Some(ours.as_str()),
+    }
+    if let Some(found) = load_live(conn, &statement)? {
+        return Ok(Some(found));
+    }
+    let BuyerRef::OursOrBare { bare, .. } = buyer else {
+        return Ok(None);
+    };
+    let owner: Option<String> = buyer_legal_ids::table
+        .filter(buyer_legal_ids::value.eq(bare))
+        .select(buyer_legal_ids::buyer_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        Some(id) => load_live(
+            conn,
+            &LiveStatement {
+                ours: Some(&id),
+                ..statement
+            },
+        ),
+        None => Ok(None),
+    }
+}
+
+fn load_live(
+    conn: &mut DbConnection,
+    statement: &LiveStatement<'_>,
+) -> Result<Option<LiveInputs>, ServiceError> {
     let rows: Vec<LiveRow> = match conn {
-        DbConnection::Sqlite(c) => statement.load(c)?,
-        DbConnection::Postgres(c) => statement.load(c)?,
+        DbConnection::Sqlite(c) => (*statement).load(c)?,
+        DbConnection::Postgres(c) => (*statement).load(c)?,
     };
     let Some(row) = rows.into_iter().next() else {
         return Ok(None);
@@ -146,11 +175,11 @@ struct LiveRow {
 /// The statement's parameters. In the SQL below each `?` takes the next
 /// of [`ORDER`]; one SQL text per backend, so the prepared statement is
 /// the same whatever the buyer reference.
+#[derive(Clone, Copy)]
 struct LiveStatement<'a> {
     scheme: Option<&'a str>,
     value: Option<&'a str>,
     ours: Option<&'a str>,
-    bare: Option<&'a str>,
     policy_id: &'a str,
     currency: &'a str,
     date: NaiveDate,
@@ -162,18 +191,16 @@ enum Param {
     Scheme,
     Value,
     Ours,
-    Bare,
     Policy,
     Currency,
     Date,
     Moment,
 }
 
-const ORDER: [Param; 10] = [
+const ORDER: [Param; 9] = [
     Param::Scheme,
     Param::Value,
     Param::Ours,
-    Param::Bare,
     Param::Policy,
     Param::Currency,
     Param::Currency,
@@ -183,8 +210,7 @@ const ORDER: [Param; 10] = [
 ];
 
 /// `$decisions` is each backend's JSON aggregate of the decision rows.
-/// The buyer: by legal id, else by our id, else by a bare legal id value;
-/// COALESCE stops at the first found, so later lookups do not run; the
+/// The buyer: by legal id, or by our id; the
 /// CTE is MATERIALIZED so the planner does not copy that lookup into each
 /// subquery (PostgreSQL did, six lookups instead of one). The
 /// open-invoice conditions are literals so both databases use the
@@ -194,8 +220,7 @@ macro_rules! live_sql {
         concat!(
             "WITH b (id) AS MATERIALIZED (SELECT COALESCE(",
             "(SELECT l.buyer_id FROM buyer_legal_ids l WHERE l.scheme = ? AND l.value = ?), ",
-            "(SELECT x.id FROM buyers x WHERE x.id = ?), ",
-            "(SELECT l.buyer_id FROM buyer_legal_ids l WHERE l.value = ? LIMIT 1))) ",
+            "(SELECT x.id FROM buyers x WHERE x.id = ?))) ",
             "SELECT b.id AS buyer_id, ",
             "(SELECT g.generation FROM insurance_terms_generation g WHERE g.id = 1) AS terms_generation, ",
             "(SELECT ", $decisions, " FROM insurance_limit_decisions d ",
@@ -238,9 +263,6 @@ macro_rules! walk_live {
                             }
                             Some(Param::Ours) => {
                                 out.push_bind_param::<Nullable<Text>, _>(&self.ours)?
-                            }
-                            Some(Param::Bare) => {
-                                out.push_bind_param::<Nullable<Text>, _>(&self.bare)?
                             }
                             Some(Param::Policy) => {
                                 out.push_bind_param::<Text, _>(self.policy_id)?
