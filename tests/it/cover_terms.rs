@@ -273,3 +273,41 @@ fn terms_committed_on_another_connection_are_seen_by_the_next_check() {
         });
     }
 }
+
+/// Connections are not probed when lent (a round trip per check): one the
+/// server closed fails its next work, is found dead then, and is dropped,
+/// so the pool does not lend it again. PostgreSQL only.
+#[actix_web::test]
+async fn a_connection_the_server_closed_is_dropped_not_lent_again() {
+    use diesel::{Connection, PgConnection};
+    use factorgate::store::{DatabaseUrl, StoreError};
+    let Some(db) = crate::common::postgres() else {
+        return;
+    };
+    let DatabaseUrl::Postgres(url) = db.store.url().clone() else {
+        panic!("a PostgreSQL store");
+    };
+    let ping = || {
+        db.store
+            .run(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+    };
+    ping().await.unwrap();
+    let mut admin = PgConnection::establish(&url).unwrap();
+    admin
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .unwrap();
+    // At most one failure per pooled connection (8), then only answers.
+    let mut failures = 0;
+    for _ in 0..12 {
+        if ping().await.is_err() {
+            failures += 1;
+        }
+    }
+    assert!(failures <= 8, "{failures} failures");
+    for _ in 0..20 {
+        ping().await.unwrap();
+    }
+}
