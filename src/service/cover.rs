@@ -119,9 +119,8 @@ pub fn cover_check_cached(
 }
 
 /// How many times a check reads the policy again when its terms change
-/// under it before giving up (each time is a committed change to a policy
-/// or a version during the check).
-const TERMS_ATTEMPTS: usize = 4;
+/// under it before it reads them with the generation held still.
+const TERMS_ATTEMPTS: usize = 2;
 
 fn check_with(
     conn: &mut DbConnection,
@@ -237,7 +236,9 @@ type UnderTerms = (Option<Arc<CoverPolicy>>, LiveInputs);
 /// The policy (from the in-memory copy when it is still the stored one)
 /// and the buyer's live inputs, both as one snapshot holds them: the live
 /// statement reads the generation of the stored terms, and a copy read at
-/// another generation is read again. `Ok(None)`: the buyer is unknown.
+/// another generation is read again. Should the terms keep changing, the
+/// last attempt holds the generation still (see [`with_terms_held`]).
+/// `Ok(None)`: the buyer is unknown.
 fn read_under_stored_terms(
     conn: &mut DbConnection,
     cache: &TermsCache,
@@ -246,25 +247,76 @@ fn read_under_stored_terms(
     date: NaiveDate,
     moment: chrono::NaiveDateTime,
 ) -> Result<Option<UnderTerms>, ServiceError> {
-    for _ in 0..TERMS_ATTEMPTS {
+    let attempt = |conn: &mut DbConnection| -> Result<Attempt, ServiceError> {
         let Some((generation, policy)) = cache.terms(conn, choice)? else {
-            continue;
+            return Ok(Attempt::TermsChanged);
         };
         let named = policy
             .as_deref()
             .map(|p| (p.id.as_str(), p.currency.code()));
         let Some(live) = read_live(conn, buyer, named, date, moment)? else {
-            return Ok(None);
+            return Ok(Attempt::Read(None));
         };
         if live.terms_generation == Some(generation) {
-            return Ok(Some((policy, live)));
+            return Ok(Attempt::Read(Some((policy, live))));
         }
         cache.forget_before(live.terms_generation);
+        Ok(Attempt::TermsChanged)
+    };
+    for _ in 0..TERMS_ATTEMPTS {
+        if let Attempt::Read(read) = attempt(conn)? {
+            return Ok(read);
+        }
     }
-    Err(ServiceError::conflict(
-        "cover_terms_changing",
-        "the policy terms changed during the check each time it was read; try again",
-    ))
+    match with_terms_held(conn, attempt)? {
+        Attempt::Read(read) => Ok(read),
+        // Only when the generation's row is missing: no copy can be proven.
+        Attempt::TermsChanged => Err(ServiceError::conflict(
+            "cover_terms_changing",
+            "the policy terms could not be proven current (their generation is missing); try again",
+        )),
+    }
+}
+
+enum Attempt {
+    Read(Option<UnderTerms>),
+    TermsChanged,
+}
+
+/// Runs `f` while no change to the policies can commit under it: on
+/// PostgreSQL the generation's row is locked FOR SHARE (a change's trigger
+/// waits to update it until this transaction ends), on SQLite the reads
+/// share one read transaction (one snapshot), or the write transaction a
+/// hold already holds.
+fn with_terms_held<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    use crate::store::schema::insurance_terms_generation as generation;
+    use diesel::connection::TransactionManager;
+    let held = |conn: &mut DbConnection| -> Result<T, ServiceError> {
+        if let DbConnection::Postgres(c) = conn {
+            generation::table
+                .find(1)
+                .select(generation::generation)
+                .for_share()
+                .load::<i64>(c)?;
+        }
+        f(conn)
+    };
+    let in_transaction =
+        <DbConnection as diesel::Connection>::TransactionManager::transaction_manager_status_mut(
+            conn,
+        )
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some();
+    if in_transaction {
+        held(conn)
+    } else {
+        conn.transaction(held)
+    }
 }
 
 /// Invoices in another currency count at their issue date's rate: each

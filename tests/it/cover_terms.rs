@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
 use factorgate::domain::cover::{CoverReason, DecisionKind};
 use factorgate::domain::invoice::InvoiceInput;
+use factorgate::error::ErrorCode;
 use factorgate::service::cover::{cover_check_cached, CoverCheck, CoverCheckInput, HoldRequest};
 use factorgate::service::cover_terms::TermsCache;
 use factorgate::service::insurance::add_version;
@@ -309,5 +310,25 @@ async fn a_connection_the_server_closed_is_dropped_not_lent_again() {
     assert!(failures <= 8, "{failures} failures");
     for _ in 0..20 {
         ping().await.unwrap();
+    }
+}
+
+/// Without the generation's row no copy can be proven current: a check
+/// refuses to answer rather than answer under unproven terms.
+#[test]
+fn without_the_generation_a_check_refuses_to_answer() {
+    for db in backends() {
+        let mut conn = db.store.conn().unwrap();
+        let conn = &mut *conn;
+        setup(&db, conn);
+        conn.batch_execute("DELETE FROM insurance_terms_generation")
+            .unwrap();
+        let err = cover_check_cached(
+            conn,
+            &TermsCache::default(),
+            &input("1.00", d(2026, 3, 2), None),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "cover_terms_changing", "{}", db.name);
     }
 }
