@@ -82,6 +82,23 @@ impl Call {
     }
 }
 
+impl Call {
+    /// [`Call::db`] for short read-only work: on SQLite it runs on the
+    /// worker thread when a connection is free (see [`crate::store::Store::run_read`]).
+    pub async fn db_read<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        F: FnOnce(&mut DbConnection, &Context) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let ctx = self.state.ctx.clone();
+        self.state
+            .store
+            .run_read(move |conn| f(conn, &ctx))
+            .await
+            .map_err(Problem::from)
+    }
+}
+
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::json_invalid(

@@ -37,6 +37,9 @@ pub struct ApiState {
     pub ctx: Context,
     pub body_limit: usize,
     pub keys: std::sync::Arc<auth::KeyCache>,
+    /// Policies as cover checks read them, kept while they are the stored
+    /// ones (see `service::cover_terms`).
+    pub cover_terms: std::sync::Arc<crate::service::cover_terms::TermsCache>,
     /// The insurer connections of the configuration, by name (a policy
     /// may only be linked to one of these).
     pub connections: std::sync::Arc<Vec<String>>,
@@ -54,6 +57,7 @@ impl ApiState {
             ctx,
             body_limit: BODY_LIMIT,
             keys: Default::default(),
+            cover_terms: Default::default(),
             connections: Default::default(),
             adapters: Default::default(),
             dunning: std::sync::Arc::new(crate::service::dunning::DunningSettings::resolve(

@@ -2,17 +2,18 @@
 //! sale to a buyer is covered for, and holds that reserve cover for a
 //! pending order (two-phase: consumed by the invoice, released, or lapsed).
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cover_reads::{read_check_inputs, PolicyChoice};
-use super::insurance::{amount, to_terms, Policy};
+use super::cover_reads::{read_live, LiveInputs};
+use super::cover_terms::{CoverPolicy, PolicyChoice, TermsCache};
+use super::insurance::amount;
 use super::parties::{resolve_buyer_id, BuyerRef};
 use super::{new_id, now, ServiceError};
-use crate::domain::cover::{
-    check_cover, limit_at, terms_at, CoverReason, DecisionKind, LimitDecision, SaleToCover,
-};
+use crate::domain::cover::{check_cover, limit_at, terms_at, CoverReason, SaleToCover};
 use crate::domain::invoice::InvoiceKind;
 use crate::money::{Currency, Money};
 use crate::store::schema::{buyer_exposures as exposures, insurance_holds as holds, invoices};
@@ -83,8 +84,20 @@ pub struct CoverCheck {
 /// Exposure is the buyer's open invoices in the policy currency plus its
 /// active holds. With a hold, the check and the reservation are one
 /// transaction serialised per buyer, so two holds never share headroom.
+/// Reads the policy afresh: a server keeps one [`TermsCache`] and calls
+/// [`cover_check_cached`].
 pub fn cover_check(
     conn: &mut DbConnection,
+    input: &CoverCheckInput,
+) -> Result<CoverCheck, ServiceError> {
+    cover_check_cached(conn, &TermsCache::default(), input)
+}
+
+/// [`cover_check`] with the policies kept in `cache` (one per database)
+/// while they are the stored ones: a check is then one statement.
+pub fn cover_check_cached(
+    conn: &mut DbConnection,
+    cache: &TermsCache,
     input: &CoverCheckInput,
 ) -> Result<CoverCheck, ServiceError> {
     let currency = Currency::from_code(input.currency.trim())
@@ -99,14 +112,19 @@ pub fn cover_check(
             ));
         }
         return write_tx(conn, |conn| {
-            check_with(conn, input, currency, sale_amount, Some(h))
+            check_with(conn, cache, input, currency, sale_amount, Some(h))
         });
     }
-    check_with(conn, input, currency, sale_amount, None)
+    check_with(conn, cache, input, currency, sale_amount, None)
 }
+
+/// How many times a check reads the policy again when its terms change
+/// under it before it reads them with the generation held still.
+const TERMS_ATTEMPTS: usize = 2;
 
 fn check_with(
     conn: &mut DbConnection,
+    cache: &TermsCache,
     input: &CoverCheckInput,
     currency: Currency,
     sale_amount: i64,
@@ -139,13 +157,12 @@ fn check_with(
             .ok_or_else(|| ServiceError::not_found("buyer_not_found", "buyer", &input.buyer))?
     };
     let choice = match &input.policy_id {
-        Some(id) => PolicyChoice::Id(id),
-        None => PolicyChoice::Currency(currency.code()),
+        Some(id) => PolicyChoice::Id(id.clone()),
+        None => PolicyChoice::Currency(currency.code().to_string()),
     };
-    let read = read_check_inputs(conn, &buyer, &choice, date, moment)?
+    let (policy, read) = read_under_stored_terms(conn, cache, &buyer, &choice, date, moment)?
         .ok_or_else(|| ServiceError::not_found("buyer_not_found", "buyer", &input.buyer))?;
-    let buyer_id = read.buyer_id;
-    let Some((row, _)) = read.policy.first() else {
+    let Some(policy) = policy else {
         return Err(match &input.policy_id {
             Some(id) => ServiceError::not_found("policy_not_found", "policy", id),
             None => {
@@ -153,18 +170,7 @@ fn check_with(
             }
         });
     };
-    let policy = Policy {
-        id: row.id.clone(),
-        insurer: row.insurer.clone(),
-        number: row.number.clone(),
-        currency: row.currency.clone(),
-        connection: row.connection.clone(),
-        versions: read
-            .policy
-            .iter()
-            .map(|(p, v)| to_terms(v, &p.currency))
-            .collect(),
-    };
+    let buyer_id = read.buyer_id;
     let terms = terms_at(&policy.versions, date).cloned().ok_or_else(|| {
         ServiceError::not_found(
             "no_policy_in_force",
@@ -172,42 +178,19 @@ fn check_with(
             date.to_string(),
         )
     })?;
-    let history: Vec<LimitDecision> = read
-        .decisions
-        .iter()
-        .filter_map(|r| {
-            let kind = DecisionKind::parse(&r.kind)?;
-            Some(LimitDecision {
-                kind,
-                amount: r.amount_minor,
-                decided_on: r.decided_on,
-                expires_on: r.expires_on,
-            })
-        })
-        .collect();
-    let limit = limit_at(&history, &terms, date);
-    let pc = Currency::from_code(&policy.currency)
-        .map_err(|e| invalid("currency_unknown", "currency", e.to_string()))?;
-    let mut exposure = read.held.iter().sum::<i64>();
-    let mut has_foreign = false;
-    for (code, minor) in &read.exposures {
-        if *code == policy.currency {
-            exposure += minor;
-        } else {
-            has_foreign = true;
-        }
+    let limit = limit_at(&read.decisions, &terms, date);
+    let pc = policy.currency;
+    let mut exposure = read.held + read.exposure;
+    if read.foreign {
+        exposure += foreign_exposure(conn, &buyer_id, pc)?;
     }
-    if has_foreign {
-        exposure += foreign_exposure(conn, &buyer_id, &policy, pc)?;
-    }
-    let overdue_since = read.overdue_since;
     let sale = SaleToCover {
         amount: sale_amount,
         currency: currency.code().to_string(),
         delivery_date: date,
         term_days: input.term_days.unwrap_or(0),
     };
-    let answer = check_cover(&sale, &terms, limit.as_ref(), exposure, overdue_since);
+    let answer = check_cover(&sale, &terms, limit.as_ref(), exposure, read.overdue_since);
     let hold = match hold {
         Some(h) if answer.covered > 0 => {
             let row = crate::store::rows::HoldRow {
@@ -234,7 +217,7 @@ fn check_with(
         _ => None,
     };
     Ok(CoverCheck {
-        policy_id: policy.id,
+        policy_id: policy.id.clone(),
         buyer_id,
         covered: Money::new(answer.covered, pc),
         uncovered: Money::new(answer.uncovered, pc),
@@ -246,12 +229,101 @@ fn check_with(
     })
 }
 
+/// The policy a check answers under (none: no policy matches) and the
+/// buyer's live inputs, from one snapshot.
+type UnderTerms = (Option<Arc<CoverPolicy>>, LiveInputs);
+
+/// The policy (from the in-memory copy when it is still the stored one)
+/// and the buyer's live inputs, both as one snapshot holds them: the live
+/// statement reads the generation of the stored terms, and a copy read at
+/// another generation is read again. Should the terms keep changing, the
+/// last attempt holds the generation still (see [`with_terms_held`]).
+/// `Ok(None)`: the buyer is unknown.
+fn read_under_stored_terms(
+    conn: &mut DbConnection,
+    cache: &TermsCache,
+    buyer: &BuyerRef,
+    choice: &PolicyChoice,
+    date: NaiveDate,
+    moment: chrono::NaiveDateTime,
+) -> Result<Option<UnderTerms>, ServiceError> {
+    let attempt = |conn: &mut DbConnection| -> Result<Attempt, ServiceError> {
+        let Some((generation, policy)) = cache.terms(conn, choice)? else {
+            return Ok(Attempt::TermsChanged);
+        };
+        let named = policy
+            .as_deref()
+            .map(|p| (p.id.as_str(), p.currency.code()));
+        let Some(live) = read_live(conn, buyer, named, date, moment)? else {
+            return Ok(Attempt::Read(None));
+        };
+        if live.terms_generation == Some(generation) {
+            return Ok(Attempt::Read(Some((policy, live))));
+        }
+        cache.forget_before(live.terms_generation);
+        Ok(Attempt::TermsChanged)
+    };
+    for _ in 0..TERMS_ATTEMPTS {
+        if let Attempt::Read(read) = attempt(conn)? {
+            return Ok(read);
+        }
+    }
+    match with_terms_held(conn, attempt)? {
+        Attempt::Read(read) => Ok(read),
+        // Only when the generation's row is missing: no copy can be proven.
+        Attempt::TermsChanged => Err(ServiceError::conflict(
+            "cover_terms_changing",
+            "the policy terms could not be proven current (their generation is missing); try again",
+        )),
+    }
+}
+
+enum Attempt {
+    Read(Option<UnderTerms>),
+    TermsChanged,
+}
+
+/// Runs `f` while no change to the policies can commit under it: on
+/// PostgreSQL the generation's row is locked FOR SHARE (a change's trigger
+/// waits to update it until this transaction ends), on SQLite the reads
+/// share one read transaction (one snapshot), or the write transaction a
+/// hold already holds.
+fn with_terms_held<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    use crate::store::schema::insurance_terms_generation as generation;
+    use diesel::connection::TransactionManager;
+    let held = |conn: &mut DbConnection| -> Result<T, ServiceError> {
+        if let DbConnection::Postgres(c) = conn {
+            generation::table
+                .find(1)
+                .select(generation::generation)
+                .for_share()
+                .load::<i64>(c)?;
+        }
+        f(conn)
+    };
+    let in_transaction =
+        <DbConnection as diesel::Connection>::TransactionManager::transaction_manager_status_mut(
+            conn,
+        )
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some();
+    if in_transaction {
+        held(conn)
+    } else {
+        conn.transaction(held)
+    }
+}
+
 /// Invoices in another currency count at their issue date's rate: each
 /// is converted on its own, so the sum needs them one by one.
 fn foreign_exposure(
     conn: &mut DbConnection,
     buyer_id: &str,
-    policy: &Policy,
     policy_currency: Currency,
 ) -> Result<i64, ServiceError> {
     let foreign: Vec<(i64, String, NaiveDate)> = invoices::table
@@ -259,7 +331,7 @@ fn foreign_exposure(
             invoices::buyer_id
                 .eq(buyer_id)
                 .and(invoices::kind.eq(InvoiceKind::Invoice.as_str()))
-                .and(invoices::currency.ne(&policy.currency))
+                .and(invoices::currency.ne(policy_currency.code()))
                 .and(invoices::open_minor.gt(0)),
         )
         .select((

@@ -5,6 +5,7 @@ pub mod claims;
 pub mod collection_terms;
 pub mod cover;
 mod cover_reads;
+pub mod cover_terms;
 pub mod disputes;
 pub mod documents;
 pub mod dunning;

@@ -228,6 +228,49 @@ fn configure_sqlite(conn: &mut SqliteConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether short reads run on the calling (HTTP worker) thread: yes on
+/// SQLite (in process, and a read in WAL mode waits for no writer) and on
+/// a PostgreSQL server on this machine (loopback or Unix socket: a round
+/// trip of tens of microseconds costs less than two thread hand-offs); no
+/// on a remote server, whose round trip would hold the worker.
+/// `FACTORGATE_INLINE_READS=0` or `1` decides instead.
+fn inline_reads(url: &DatabaseUrl) -> bool {
+    match std::env::var("FACTORGATE_INLINE_READS").as_deref() {
+        Ok("0") => return false,
+        Ok("1") => return true,
+        _ => {}
+    }
+    match url {
+        DatabaseUrl::Postgres(u) => postgres_is_local(u),
+        _ => true,
+    }
+}
+
+/// A PostgreSQL URL naming this machine: no host (Unix socket), a
+/// loopback host, or a `host=` socket directory.
+fn postgres_is_local(url: &str) -> bool {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    if let Some(host) = query.split('&').find_map(|kv| kv.strip_prefix("host=")) {
+        return host.starts_with('/') || host.starts_with("%2F") || is_loopback(host);
+    }
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match hostport.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => hostport.split(':').next().unwrap_or(""),
+    };
+    host.is_empty() || is_loopback(host)
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// r2d2 manager that opens the backend the URL names.
 #[derive(Debug, Clone)]
 pub struct DbManager {
@@ -269,6 +312,8 @@ pub type PooledConn = r2d2::PooledConnection<DbManager>;
 pub struct Store {
     pool: Pool,
     url: DatabaseUrl,
+    /// Whether [`Store::run_read`] may run on the calling thread.
+    inline_reads: bool,
     /// SQLite file: the thread that checkpoints its WAL, while the store lives.
     _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
@@ -288,7 +333,11 @@ impl Store {
             // A SQLite connection is a file handle: it does not break, and
             // a probe per checkout costs the hottest routes a statement.
             // A PostgreSQL connection can (server restart): probe it.
-            .test_on_check_out(!url.is_sqlite())
+            // Connections are not probed on checkout: on PostgreSQL that is
+            // a round trip on every request, a third of a cover check's
+            // cost. A connection that fails is probed then, and dropped if
+            // it no longer answers (`Store::recheck`).
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(15))
             .build(DbManager { url: url.clone() })?;
         let checkpointer = match &url {
@@ -299,6 +348,7 @@ impl Store {
         };
         Ok(Store {
             pool,
+            inline_reads: inline_reads(&url),
             url,
             _checkpointer: checkpointer,
         })
@@ -333,10 +383,43 @@ impl Store {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = store.conn()?;
-            f(&mut conn)
+            let out = f(&mut conn);
+            if out.is_err() {
+                store.recheck(&mut conn);
+            }
+            out
         })
         .await
         .map_err(|e| E::from(StoreError::Connect(format!("worker stopped: {e}"))))?
+    }
+
+    /// Short read-only work (no write lock, no row lock: nothing it could
+    /// wait for) runs on the calling thread when a connection is free at
+    /// once, sparing two thread hand-offs, if the store reads inline (see
+    /// [`inline_reads`]); otherwise as [`Store::run`].
+    pub async fn run_read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if self.inline_reads {
+            if let Some(mut conn) = self.pool.try_get() {
+                return f(&mut conn);
+            }
+        }
+        self.run(f).await
+    }
+
+    /// After a failed unit of work on PostgreSQL: a connection that no
+    /// longer answers (a server restart) is marked broken, so the pool
+    /// drops it instead of lending it again.
+    fn recheck(&self, conn: &mut DbConnection) {
+        if self.url.is_sqlite() || conn.batch_execute("SELECT 1").is_ok() {
+            return;
+        }
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .set_in_error();
     }
 }
 
@@ -409,6 +492,27 @@ mod tests {
             with_database_name("postgres://u@h", "x"),
             "postgres://u@h/x"
         );
+    }
+
+    #[test]
+    fn a_postgres_server_on_this_machine_is_told_from_a_remote_one() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://app:pw@localhost/fg?sslmode=disable",
+            "postgres://u@[::1]:5432/fg",
+            "postgres:///fg",
+            "postgres://u@/fg?host=/var/run/postgresql",
+        ] {
+            assert!(postgres_is_local(local), "{local}");
+        }
+        for remote in [
+            "postgres://app:pw@db.internal:5432/fg",
+            "postgres://u@10.0.0.5/fg",
+            "postgres://u@[2001:db8::1]:5432/fg",
+            "postgres://u@localhost.example.com/fg",
+        ] {
+            assert!(!postgres_is_local(remote), "{remote}");
+        }
     }
 
     #[test]

@@ -165,6 +165,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The generation of the stored policy terms, kept by triggers
+    /// (migration 000014): one row.
+    insurance_terms_generation (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
     insurance_policies (id) {
         id -> Text,
         insurer -> Text,

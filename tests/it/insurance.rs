@@ -20,11 +20,11 @@ use serde_json::json;
 use crate::api::{keys, post, state, Api};
 use crate::common::{backends, TestDb};
 
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
-fn terms(from: NaiveDate, discretionary: &str) -> TermsInput {
+pub(crate) fn terms(from: NaiveDate, discretionary: &str) -> TermsInput {
     TermsInput {
         effective_from: from,
         indemnity_rate: "0.90".into(),
@@ -42,7 +42,7 @@ fn terms(from: NaiveDate, discretionary: &str) -> TermsInput {
 
 /// Our seller, buyer INSEE (SIREN 732829320) with EUR 35,000 open, due
 /// 31 March 2026, and a EUR policy. Returns the policy id.
-fn setup(db: &TestDb, conn: &mut DbConnection) -> String {
+pub(crate) fn setup(db: &TestDb, conn: &mut DbConnection) -> String {
     create_seller(
         conn,
         &SellerInput {
@@ -85,7 +85,7 @@ fn setup(db: &TestDb, conn: &mut DbConnection) -> String {
     .id
 }
 
-fn decide(
+pub(crate) fn decide(
     conn: &mut DbConnection,
     policy: &str,
     kind: DecisionKind,

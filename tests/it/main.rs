@@ -10,6 +10,7 @@ mod collections;
 mod collections_api;
 mod collections_dunning;
 mod common;
+mod cover_terms;
 mod demo_cli;
 mod documents;
 mod exposure;

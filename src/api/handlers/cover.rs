@@ -3,11 +3,23 @@
 
 use crate::api::call::{Call, Reply};
 use crate::api::problem::Problem;
-use crate::service::cover::{cover_check, CoverCheckInput};
+use crate::service::cover::{cover_check_cached, CoverCheckInput};
+use crate::service::Context;
+use crate::store::DbConnection;
 
 pub async fn create_cover_check(call: Call) -> Result<Reply, Problem> {
     let input: CoverCheckInput = call.json()?;
-    let answer = call.db(move |conn, _| cover_check(conn, &input)).await?;
+    let holds = input.hold.is_some();
+    let terms = call.state.cover_terms.clone();
+    let check =
+        move |conn: &mut DbConnection, _: &Context| cover_check_cached(conn, &terms, &input);
+    // A hold writes (and on SQLite may wait for the write lock): off the
+    // worker. A plain check only reads.
+    let answer = if holds {
+        call.db(check).await?
+    } else {
+        call.db_read(check).await?
+    };
     Reply::ok(&answer)
 }
 

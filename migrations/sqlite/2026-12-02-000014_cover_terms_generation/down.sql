@@ -1,0 +1,7 @@
+DROP TRIGGER insurance_policy_versions_generation_delete;
+DROP TRIGGER insurance_policy_versions_generation_update;
+DROP TRIGGER insurance_policy_versions_generation_insert;
+DROP TRIGGER insurance_policies_generation_delete;
+DROP TRIGGER insurance_policies_generation_update;
+DROP TRIGGER insurance_policies_generation_insert;
+DROP TABLE insurance_terms_generation;
