@@ -80,9 +80,7 @@ impl Call {
             .await
             .map_err(Problem::from)
     }
-}
 
-impl Call {
     /// [`Call::db`] for short read-only work: on SQLite it runs on the
     /// worker thread when a connection is free (see [`crate::store::Store::run_read`]).
     pub async fn db_read<T, F>(&self, f: F) -> Result<T, Problem>

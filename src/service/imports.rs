@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::invoices::{record_valid, RecordStatus};
 use super::parties::{find_buyer_id_by_legal_id, find_seller, normalize_legal_id};
+use super::pipeline::{pipelined, Handoff};
 use super::{new_id, now, Context, ServiceError};
 use crate::domain::ids::{LegalId, LegalIdScheme};
 use crate::domain::intake::{map_document, BuyerIdentity, MappedInvoice, SellerKeys};
@@ -169,9 +170,9 @@ fn look_up_legal_ids(
             continue;
         }
         for id in m.buyer.verified.iter().chain(&m.buyer.unverified) {
-            let value = normalize_legal_id(id.scheme, &id.value);
-            if !resolved.owners.contains_key(&(id.scheme, value.clone())) {
-                wanted.entry(id.scheme).or_default().push(value);
+            let key = (id.scheme, normalize_legal_id(id.scheme, &id.value));
+            if !resolved.owners.contains_key(&key) {
+                wanted.entry(key.0).or_default().push(key.1);
             }
         }
     }
@@ -228,23 +229,22 @@ pub fn import_documents<I>(
 where
     I: Iterator<Item = Result<EInvoice, DocumentError>> + Send,
 {
-    let batch = batch.max(1);
     let outcome = write_tx(conn, |conn| {
         // Reading and mapping run on a thread of their own, a batch ahead
         // of the recording: on two cores the CSV/XML parsing of the next
         // batch overlaps the database work of this one.
-        std::thread::scope(|scope| {
-            let (batches_out, batches_in) = std::sync::mpsc::sync_channel(2);
-            scope.spawn(move || read_batches(documents, batch, batches_out));
-            let mut tally = Tally::default();
-            let mut resolved = Resolved::default();
-            for pending in batches_in.iter() {
-                let pending = pending?;
+        let mut tally = Tally::default();
+        let mut resolved = Resolved::default();
+        pipelined(
+            batch,
+            |batches| read_batches(documents, batches),
+            |pending| {
                 record_batch(conn, ctx, &mut resolved, &mut tally, &pending)?;
                 progress(tally.invoices);
-            }
-            Ok::<Tally, Failure>(tally)
-        })
+                Ok(())
+            },
+        )?;
+        Ok::<Tally, Failure>(tally)
     });
     let mut report = FileReport::new(file, Some(format));
     match outcome {
@@ -287,44 +287,22 @@ where
     report
 }
 
-/// Reads and maps the documents, handing them over `batch` at a time; the
-/// first document that cannot be read or mapped ends the stream with its
-/// error. Returns early when the recording side has stopped listening.
-fn read_batches<I>(
-    documents: I,
-    batch: usize,
-    batches_out: std::sync::mpsc::SyncSender<Result<Vec<MappedInvoice>, Failure>>,
-) where
+/// Reads and maps the documents and hands them over; the first document
+/// that cannot be read or mapped ends the stream with its error. Returns
+/// early when the recording side has stopped.
+fn read_batches<I>(documents: I, batches: &mut Handoff<MappedInvoice>) -> Result<(), Failure>
+where
     I: Iterator<Item = Result<EInvoice, DocumentError>>,
 {
-    let mut pending: Vec<MappedInvoice> = Vec::with_capacity(batch.min(DEFAULT_BATCH));
     for (index, doc) in documents.enumerate() {
         let mapped = doc
             .and_then(|doc| map_document(&doc))
-            .map_err(|e| Failure::Document(index, e));
-        match mapped {
-            Ok(m) => {
-                pending.push(m);
-                if pending.len() == batch {
-                    let full = std::mem::replace(
-                        &mut pending,
-                        Vec::with_capacity(batch.min(DEFAULT_BATCH)),
-                    );
-                    if batches_out.send(Ok(full)).is_err() {
-                        return;
-                    }
-                }
-            }
-            Err(failure) => {
-                // A closed channel: the recording side already failed.
-                let _ = batches_out.send(Err(failure));
-                return;
-            }
+            .map_err(|e| Failure::Document(index, e))?;
+        if !batches.push(mapped) {
+            break;
         }
     }
-    if !pending.is_empty() {
-        let _ = batches_out.send(Ok(pending));
-    }
+    Ok(())
 }
 
 fn record_batch(

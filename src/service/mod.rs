@@ -23,6 +23,7 @@ pub mod parties;
 mod payment_batch;
 pub mod payments;
 pub mod penalties;
+pub mod pipeline;
 pub mod premiums;
 pub mod promises;
 pub mod rates;

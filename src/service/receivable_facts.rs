@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
+use super::pipeline::{pipelined, Handoff};
 use super::ServiceError;
 use crate::money::Currency;
 use crate::store::scan::{ScanDate, ScanText};
@@ -274,33 +275,21 @@ fn for_each_invoice(
             disputed: disputed.get(id.as_str()).copied().unwrap_or(0),
         })
     };
-    let (rows_out, rows_in) = std::sync::mpsc::sync_channel::<Vec<InvoiceFactsRow>>(4);
-    std::thread::scope(|scope| {
-        let reading = scope.spawn(move || read_invoice_rows(conn, cut, buyer_id, rows_out));
-        let added = rows_in
-            .iter()
-            .try_for_each(|rows| rows.into_iter().try_for_each(&mut visit));
-        // Stops the reader at its next hand-off if `f` failed.
-        drop(rows_in);
-        let read = reading.join().unwrap_or_else(|_| {
-            Err(ServiceError::conflict(
-                "internal",
-                "the invoice reading thread panicked",
-            ))
-        });
-        read.and(added)
-    })
+    pipelined(
+        ROWS_PER_HANDOFF,
+        |rows| read_invoice_rows(conn, cut, buyer_id, rows),
+        |rows| rows.into_iter().try_for_each(&mut visit),
+    )
 }
 
-/// Reads the invoices at the cut and hands them over in batches; returns
-/// early, without error, when the other side has stopped listening.
+/// Reads the invoices at the cut and hands them over; returns early,
+/// without error, when the other side has stopped.
 fn read_invoice_rows(
     conn: &mut DbConnection,
     cut: Cut,
     buyer_id: Option<&str>,
-    rows_out: std::sync::mpsc::SyncSender<Vec<InvoiceFactsRow>>,
+    rows: &mut Handoff<InvoiceFactsRow>,
 ) -> Result<(), ServiceError> {
-    let mut batch = Vec::with_capacity(ROWS_PER_HANDOFF);
     crate::on_backend!(&mut *conn, |c| {
         let mut q = invoices::table
             .filter(invoices::kind.eq("invoice"))
@@ -322,19 +311,11 @@ fn read_invoice_rows(
             q = q.filter(invoices::buyer_id.eq(b));
         }
         for row in q.load_iter::<InvoiceFactsRow, DefaultLoadingMode>(c)? {
-            batch.push(row?);
-            if batch.len() == ROWS_PER_HANDOFF {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_HANDOFF));
-                if rows_out.send(full).is_err() {
-                    return Ok(());
-                }
+            if !rows.push(row?) {
+                return Ok(());
             }
         }
     });
-    if !batch.is_empty() {
-        // A closed channel means the other side stopped: nothing to report.
-        let _ = rows_out.send(batch);
-    }
     Ok(())
 }
 
@@ -349,6 +330,10 @@ type InvoiceFactsRow = (
     i64,
     i64,
 );
+
+/// A credit note (id, buyer, currency, issue date, open amount) or a
+/// payment (id, buyer, currency, receipt date, unallocated amount).
+type Credit = (String, String, String, NaiveDate, i64);
 
 fn for_each_credit(
     conn: &mut DbConnection,
@@ -373,18 +358,7 @@ fn for_each_credit(
     if let Some(b) = buyer_id {
         q = q.filter(invoices::buyer_id.eq(b));
     }
-    let notes: Vec<(String, String, String, NaiveDate, i64)> = q.load(conn)?;
-    for (id, buyer, code, issued, open) in notes {
-        let left = open + used_after(&id);
-        if left != 0 {
-            f(&CreditAtCut {
-                buyer_id: &buyer,
-                currency: currency_of(&code, &mut currency)?,
-                dated: issued,
-                left,
-            })?;
-        }
-    }
+    let notes: Vec<Credit> = q.load(conn)?;
     let mut pq = payments::table
         .filter(payments::received_on.le(cut.as_of))
         .select((
@@ -398,14 +372,15 @@ fn for_each_credit(
     if let Some(b) = buyer_id {
         pq = pq.filter(payments::buyer_id.eq(b));
     }
-    let paid: Vec<(String, String, String, NaiveDate, i64)> = pq.load(conn)?;
-    for (id, buyer, code, received, unallocated) in paid {
-        let left = unallocated + used_after(&id);
+    let paid: Vec<Credit> = pq.load(conn)?;
+    // What is left now plus what was used after the cut.
+    for (id, buyer, code, dated, left_now) in notes.into_iter().chain(paid) {
+        let left = left_now + used_after(&id);
         if left != 0 {
             f(&CreditAtCut {
                 buyer_id: &buyer,
                 currency: currency_of(&code, &mut currency)?,
-                dated: received,
+                dated,
                 left,
             })?;
         }

@@ -330,9 +330,6 @@ impl Store {
         };
         let pool = r2d2::Pool::builder()
             .max_size(size)
-            // A SQLite connection is a file handle: it does not break, and
-            // a probe per checkout costs the hottest routes a statement.
-            // A PostgreSQL connection can (server restart): probe it.
             // Connections are not probed on checkout: on PostgreSQL that is
             // a round trip on every request, a third of a cover check's
             // cost. A connection that fails is probed then, and dropped if
@@ -405,7 +402,11 @@ impl Store {
     {
         if self.inline_reads {
             if let Some(mut conn) = self.pool.try_get() {
-                return f(&mut conn);
+                let out = f(&mut conn);
+                if out.is_err() {
+                    self.recheck(&mut conn);
+                }
+                return out;
             }
         }
         self.run(f).await
