@@ -209,14 +209,15 @@ const ORDER: [Param; 9] = [
     Param::Date,
 ];
 
-/// `$decisions` is each backend's JSON aggregate of the decision rows.
+/// `$decisions` is each backend's JSON aggregate of the decision rows, and
+/// `$open_invoice` its condition for "an open invoice", written as its
+/// index has it: PostgreSQL's partial index of open invoices, SQLite's
+/// `invoices_buyer` whose second column is that expression.
 /// The buyer: by legal id, or by our id; the
 /// CTE is MATERIALIZED so the planner does not copy that lookup into each
-/// subquery (PostgreSQL did, six lookups instead of one). The
-/// open-invoice conditions are literals so both databases use the
-/// partial index of open invoices.
+/// subquery (PostgreSQL did, six lookups instead of one).
 macro_rules! live_sql {
-    ($decisions:literal) => {
+    ($decisions:literal, $open_invoice:literal) => {
         concat!(
             "WITH b (id) AS MATERIALIZED (SELECT COALESCE(",
             "(SELECT l.buyer_id FROM buyer_legal_ids l WHERE l.scheme = ? AND l.value = ?), ",
@@ -231,8 +232,9 @@ macro_rules! live_sql {
             "WHERE e.buyer_id = b.id AND e.currency <> ? AND e.open_minor > 0) AS foreign_currencies, ",
             "(SELECT CAST(COALESCE(SUM(h.amount_minor), 0) AS BIGINT) FROM insurance_holds h ",
             "WHERE h.buyer_id = b.id AND h.policy_id = ? AND h.state = 'held' AND h.expires_at > ?) AS held, ",
-            "(SELECT MIN(i.due_date) FROM invoices i WHERE i.buyer_id = b.id ",
-            "AND i.kind = 'invoice' AND i.open_minor > 0 AND i.due_date < ?) AS overdue_since ",
+            "(SELECT MIN(i.due_date) FROM invoices i WHERE i.buyer_id = b.id AND ",
+            $open_invoice,
+            " AND i.due_date < ?) AS overdue_since ",
             "FROM b WHERE b.id IS NOT NULL"
         )
     };
@@ -240,11 +242,13 @@ macro_rules! live_sql {
 
 const SQLITE_SQL: &str = live_sql!(
     "json_group_array(json_object('kind', d.kind, 'amount_minor', d.amount_minor, \
-     'decided_on', d.decided_on, 'expires_on', d.expires_on, 'created_at', d.created_at))"
+     'decided_on', d.decided_on, 'expires_on', d.expires_on, 'created_at', d.created_at))",
+    "(i.kind = 'invoice' AND i.open_minor > 0) = 1"
 );
 const PG_SQL: &str = live_sql!(
     "json_agg(json_build_object('kind', d.kind, 'amount_minor', d.amount_minor, \
-     'decided_on', d.decided_on, 'expires_on', d.expires_on, 'created_at', d.created_at))::text"
+     'decided_on', d.decided_on, 'expires_on', d.expires_on, 'created_at', d.created_at))::text",
+    "i.kind = 'invoice' AND i.open_minor > 0"
 );
 
 macro_rules! walk_live {

@@ -433,27 +433,25 @@ pub fn trial_balance_as_of(
     )?)
 }
 
-/// Balance (debit − credit) of one buyer's receivable sub-ledger per currency.
+/// Balance (debit − credit) of one buyer's receivable sub-ledger per
+/// currency, from the sums the database keeps with every line it inserts
+/// (`buyer_ledger_balances`).
 pub fn buyer_receivable_balance(
     conn: &mut DbConnection,
     ctx: &Context,
     buyer_id: &str,
 ) -> Result<Vec<(Currency, i64)>, ServiceError> {
-    use crate::store::sum_bigint;
-    let rows: Vec<(String, Option<i64>, Option<i64>)> = journal_lines::table
+    use crate::store::schema::buyer_ledger_balances as kept;
+    let rows: Vec<(String, i64, i64)> = kept::table
         .filter(
-            journal_lines::account
-                .eq(&ctx.chart.roles().receivable)
-                .and(journal_lines::buyer_id.eq(buyer_id)),
+            kept::buyer_id
+                .eq(buyer_id)
+                .and(kept::account.eq(&ctx.chart.roles().receivable)),
         )
-        .group_by(journal_lines::currency)
-        .select((
-            journal_lines::currency,
-            sum_bigint("journal_lines.debit_minor"),
-            sum_bigint("journal_lines.credit_minor"),
-        ))
+        .order(kept::currency)
+        .select((kept::currency, kept::debit_minor, kept::credit_minor))
         .load(conn)?;
     rows.into_iter()
-        .map(|(c, d, cr)| Ok((stored_currency(&c)?, d.unwrap_or(0) - cr.unwrap_or(0))))
+        .map(|(c, d, cr)| Ok((stored_currency(&c)?, d - cr)))
         .collect()
 }

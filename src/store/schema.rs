@@ -41,6 +41,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    buyer_ledger_balances (buyer_id, account, currency) {
+        buyer_id -> Text,
+        account -> Text,
+        currency -> Text,
+        debit_minor -> BigInt,
+        credit_minor -> BigInt,
+    }
+}
+
+diesel::table! {
     invoices (id) {
         id -> Text,
         seller_id -> Text,
@@ -635,6 +645,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     buyers,
     buyer_legal_ids,
     buyer_exposures,
+    buyer_ledger_balances,
     invoices,
     payments,
     allocations,

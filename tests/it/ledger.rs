@@ -162,6 +162,35 @@ fn exposure_row(conn: &mut DbConnection, buyer: &str, currency: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// Every buyer's kept sub-ledger sums (`buyer_ledger_balances`, written by
+/// a trigger) against the same sums worked out from the lines themselves.
+fn kept_balances_match_lines(conn: &mut DbConnection, label: &str) {
+    use factorgate::store::schema::{buyer_ledger_balances as kept, journal_lines as l};
+    let mut from_lines: std::collections::BTreeMap<(String, String, String), (i64, i64)> =
+        Default::default();
+    let lines: Vec<(Option<String>, String, String, i64, i64)> = l::table
+        .select((l::buyer_id, l::account, l::currency, l::debit_minor, l::credit_minor))
+        .load(conn)
+        .unwrap();
+    for (buyer, account, currency, debit, credit) in lines {
+        if let Some(buyer) = buyer {
+            let sums = from_lines.entry((buyer, account, currency)).or_default();
+            sums.0 += debit;
+            sums.1 += credit;
+        }
+    }
+    let kept_rows: Vec<(String, String, String, i64, i64)> = kept::table
+        .select((kept::buyer_id, kept::account, kept::currency, kept::debit_minor, kept::credit_minor))
+        .load(conn)
+        .unwrap();
+    let kept_sums: std::collections::BTreeMap<_, _> = kept_rows
+        .into_iter()
+        .map(|(b, a, c, d, cr)| ((b, a, c), (d, cr)))
+        .collect();
+    assert!(!from_lines.is_empty(), "{label}: no sub-ledger lines to compare");
+    assert_eq!(kept_sums, from_lines, "{label}: kept sub-ledger sums vs lines");
+}
+
 /// Returns how many buyers were checked against the model.
 fn run_random_sequence(db: &TestDb, seed: u64, events: usize) -> usize {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -283,6 +312,7 @@ fn run_random_sequence(db: &TestDb, seed: u64, events: usize) -> usize {
             db.name
         );
     }
+    kept_balances_match_lines(conn, &format!("{}: seed {seed}", db.name));
     let tb = trial_balance_as_of(conn, &db.ctx, None).unwrap();
     assert!(tb.is_balanced(), "{}: trial balance must balance", db.name);
     assert_eq!(tb.balance_of("411", eur), owed.iter().sum::<i64>());
