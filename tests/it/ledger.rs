@@ -169,7 +169,13 @@ fn kept_balances_match_lines(conn: &mut DbConnection, label: &str) {
     let mut from_lines: std::collections::BTreeMap<(String, String, String), (i64, i64)> =
         Default::default();
     let lines: Vec<(Option<String>, String, String, i64, i64)> = l::table
-        .select((l::buyer_id, l::account, l::currency, l::debit_minor, l::credit_minor))
+        .select((
+            l::buyer_id,
+            l::account,
+            l::currency,
+            l::debit_minor,
+            l::credit_minor,
+        ))
         .load(conn)
         .unwrap();
     for (buyer, account, currency, debit, credit) in lines {
@@ -180,15 +186,27 @@ fn kept_balances_match_lines(conn: &mut DbConnection, label: &str) {
         }
     }
     let kept_rows: Vec<(String, String, String, i64, i64)> = kept::table
-        .select((kept::buyer_id, kept::account, kept::currency, kept::debit_minor, kept::credit_minor))
+        .select((
+            kept::buyer_id,
+            kept::account,
+            kept::currency,
+            kept::debit_minor,
+            kept::credit_minor,
+        ))
         .load(conn)
         .unwrap();
     let kept_sums: std::collections::BTreeMap<_, _> = kept_rows
         .into_iter()
         .map(|(b, a, c, d, cr)| ((b, a, c), (d, cr)))
         .collect();
-    assert!(!from_lines.is_empty(), "{label}: no sub-ledger lines to compare");
-    assert_eq!(kept_sums, from_lines, "{label}: kept sub-ledger sums vs lines");
+    assert!(
+        !from_lines.is_empty(),
+        "{label}: no sub-ledger lines to compare"
+    );
+    assert_eq!(
+        kept_sums, from_lines,
+        "{label}: kept sub-ledger sums vs lines"
+    );
 }
 
 /// Returns how many buyers were checked against the model.
