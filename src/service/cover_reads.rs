@@ -319,6 +319,36 @@ mod tests {
         }
     }
 
+    /// On SQLite the overdue probe names `invoices_buyer`'s expression
+    /// column, so it seeks by buyer, open flag and due date: one seek per
+    /// check however many paid invoices the buyer has. A rewording of
+    /// either the query or the index that loses the match fails here.
+    #[test]
+    fn the_sqlite_overdue_probe_seeks_the_buyer_index_on_all_its_columns() {
+        #[derive(diesel::QueryableByName)]
+        struct PlanRow {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            detail: String,
+        }
+        let store = crate::store::Store::open("sqlite://:memory:").unwrap();
+        store.migrate().unwrap();
+        let mut conn = store.conn().unwrap();
+        let crate::store::DbConnection::Sqlite(c) = &mut *conn else {
+            panic!("a SQLite store gave another connection")
+        };
+        let plan: Vec<String> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {SQLITE_SQL}"))
+            .load::<PlanRow>(c)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.detail)
+            .collect();
+        assert!(
+            plan.iter().any(|d| d
+                .contains("USING INDEX invoices_buyer (buyer_id=? AND <expr>=? AND due_date<?)")),
+            "plan: {plan:#?}"
+        );
+    }
+
     #[test]
     fn decisions_are_replayed_in_decision_then_recording_order() {
         let json = r#"[
