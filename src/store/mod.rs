@@ -393,11 +393,7 @@ impl Store {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = store.conn()?;
-            let out = f(&mut conn);
-            if out.is_err() {
-                store.recheck(&mut conn);
-            }
-            out
+            store.checked(&mut conn, f)
         })
         .await
         .map_err(|e| E::from(StoreError::Connect(format!("worker stopped: {e}"))))?
@@ -415,14 +411,24 @@ impl Store {
     {
         if self.inline_reads {
             if let Some(mut conn) = self.pool.try_get() {
-                let out = f(&mut conn);
-                if out.is_err() {
-                    self.recheck(&mut conn);
-                }
-                return out;
+                return self.checked(&mut conn, f);
             }
         }
         self.run(f).await
+    }
+
+    /// Runs one unit of work on a pooled connection; after a failure the
+    /// connection is rechecked ([`Store::recheck`]).
+    fn checked<T, E>(
+        &self,
+        conn: &mut DbConnection,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let out = f(conn);
+        if out.is_err() {
+            self.recheck(conn);
+        }
+        out
     }
 
     /// After a failed unit of work on PostgreSQL: a connection that no

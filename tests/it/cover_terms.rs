@@ -63,6 +63,12 @@ fn figures(c: &CoverCheck) -> (i64, i64, i64, i64) {
     )
 }
 
+/// Limit, exposure, covered and uncovered, in minor units.
+#[track_caller]
+fn assert_figures(c: &CoverCheck, expected: (i64, i64, i64, i64), db: &TestDb) {
+    assert_eq!(figures(c), expected, "{}", db.name);
+}
+
 #[test]
 fn a_kept_policy_never_hides_a_change_from_the_next_check() {
     for db in backends() {
@@ -73,12 +79,7 @@ fn a_kept_policy_never_hides_a_change_from_the_next_check() {
         let on = d(2026, 3, 2);
         // Discretionary EUR 10,000, all taken by the 35,000 open.
         let a = ask(conn, &cache, on);
-        assert_eq!(
-            figures(&a),
-            (1_000_000, 3_500_000, 0, 100_000),
-            "{}",
-            db.name
-        );
+        assert_figures(&a, (1_000_000, 3_500_000, 0, 100_000), &db);
         assert_eq!(
             a.reasons,
             vec![CoverReason::NoLimit, CoverReason::LimitExceeded]
@@ -94,22 +95,12 @@ fn a_kept_policy_never_hides_a_change_from_the_next_check() {
             d(2026, 1, 10),
         );
         let a = ask(conn, &cache, on);
-        assert_eq!(
-            figures(&a),
-            (4_000_000, 3_500_000, 100_000, 0),
-            "{}",
-            db.name
-        );
+        assert_figures(&a, (4_000_000, 3_500_000, 100_000, 0), &db);
         assert!(a.reasons.is_empty());
         // F-2 (4,500): exposure 39,500, headroom 500.
         second_invoice(&db, conn);
         let a = ask(conn, &cache, on);
-        assert_eq!(
-            figures(&a),
-            (4_000_000, 3_950_000, 50_000, 50_000),
-            "{}",
-            db.name
-        );
+        assert_figures(&a, (4_000_000, 3_950_000, 50_000, 50_000), &db);
         assert_eq!(a.reasons, vec![CoverReason::LimitExceeded]);
         // A hold of 300 takes 300 of the 500 left: 200 for the next check.
         let held = cover_check_cached(
@@ -127,12 +118,7 @@ fn a_kept_policy_never_hides_a_change_from_the_next_check() {
         .unwrap();
         assert_eq!(held.hold.as_ref().map(|h| h.amount.minor()), Some(30_000));
         let a = ask(conn, &cache, on);
-        assert_eq!(
-            figures(&a),
-            (4_000_000, 3_980_000, 20_000, 80_000),
-            "{}",
-            db.name
-        );
+        assert_figures(&a, (4_000_000, 3_980_000, 20_000, 80_000), &db);
         // New terms from 1 March: at most 30 days of credit, so a sale at
         // 60 days is not covered at all.
         let mut short = terms(d(2026, 3, 1), "10000.00");
@@ -157,12 +143,7 @@ fn a_kept_policy_never_hides_a_change_from_the_next_check() {
         ))
         .unwrap();
         let a = ask(conn, &cache, on);
-        assert_eq!(
-            figures(&a),
-            (4_000_000, 3_980_000, 20_000, 80_000),
-            "{}",
-            db.name
-        );
+        assert_figures(&a, (4_000_000, 3_980_000, 20_000, 80_000), &db);
         assert_eq!(a.reasons, vec![CoverReason::LimitExceeded]);
     }
 }
